@@ -1,0 +1,50 @@
+"""Permission-checked fetches of organisation objects.
+
+Anything outside the viewer's organisation, or that the viewer may not see, answers 404;
+what they may see but not change answers 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from okrapp.http import Viewer
+from okrapp.models import Membership, Team, TeamMembership
+
+
+def access_team(viewer: Viewer, pk: int, *, write: bool = False) -> Team:
+    team = Team.objects.filter(organisation_id=viewer.organisation_id, pk=pk).select_related("parent").first()
+    if team is None or (viewer.is_guest_only and team.pk not in viewer.team_roles):
+        raise Http404("No such team.")
+    if write and not viewer.is_admin:
+        raise PermissionDenied("Only company admins change teams.")
+    return team
+
+
+def access_membership(viewer: Viewer, pk: int, *, write: bool = False) -> Membership:
+    membership = (
+        Membership.objects.filter(organisation_id=viewer.organisation_id, pk=pk)
+        .select_related("user", "organisation")
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such person.")
+    if viewer.is_guest_only and membership.pk != viewer.membership.pk:
+        shares_a_team = TeamMembership.objects.filter(
+            membership=membership, team_id__in=viewer.team_roles.keys()
+        ).exists()
+        if not shares_a_team:
+            raise Http404("No such person.")
+    if write and not viewer.is_admin:
+        raise PermissionDenied("Only company admins change people's roles.")
+    return membership
+
+
+def access_team_membership(viewer: Viewer, team: Team, pk: int, *, write: bool = False) -> TeamMembership:
+    team_membership = TeamMembership.objects.filter(team=team, pk=pk).select_related("membership__user", "team").first()
+    if team_membership is None:
+        raise Http404("No such team member.")
+    if write and not viewer.is_admin:
+        raise PermissionDenied("Only company admins change team roles.")
+    return team_membership

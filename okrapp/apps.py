@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OkrappConfig(AppConfig):
+    """The project's core: organisation, teams, people, the page frame and system status."""
+
+    name = "okrapp"
+    verbose_name = "Organisation"

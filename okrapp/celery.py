@@ -1,0 +1,65 @@
+"""The Celery app and the only beat schedule.
+
+Broker: Redis in production and tests, kombu's filesystem transport in the demo (no server needed).
+Tasks take ids, are idempotent and are enqueued after commit (see STYLE.md).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from celery import Celery
+from celery.signals import before_task_publish
+
+from okrapp.boot import settings_or_exit
+
+settings_or_exit()
+
+from django.conf import settings  # noqa: E402 - only after the settings are known to load
+
+app = Celery("okrapp")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+_transport_options: dict[str, Any]
+if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue_dir = settings.BROKER_DIR / "queue"
+    _transport_options = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),  # the same folder: producers and consumers meet there
+        "processed_folder": str(settings.BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    # The web request never waits on Redis for long: a down broker costs about a second, not a hang.
+    _transport_options = {
+        "socket_timeout": 1.0,
+        "socket_connect_timeout": 1.0,
+        "visibility_timeout": 3600,  # above every task's time limit
+        "max_retries": 1,
+    }
+
+app.conf.update(
+    broker_transport_options=_transport_options,
+    broker_connection_timeout=1.0,
+    broker_connection_retry_on_startup=True,
+    result_backend=None,
+    task_ignore_result=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    task_time_limit=300,
+    task_soft_time_limit=240,
+    worker_prefetch_multiplier=1,
+    timezone="UTC",
+    beat_schedule={
+        "heartbeat": {"task": "okrapp.tasks.heartbeat", "schedule": 30.0},
+    },
+)
+app.autodiscover_tasks()
+
+
+@before_task_publish.connect
+def stamp_sent_at(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    """Stamp every message with its publishing time, so a task knows when beat (or a view) sent it."""
+    if headers is not None:
+        headers.setdefault("okrapp_sent_at", datetime.now(UTC).isoformat())

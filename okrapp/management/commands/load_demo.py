@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from okrapp.demo_data import DEMO_PASSWORD, ROLE_LOGINS, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation (idempotent). Refuses to run with DEBUG off: demo logins use a known password."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("load_demo runs only with DEBUG on: its logins share the password 'demo'.")
+        result = load_demo()
+        self.stdout.write(
+            f"Demo organisation {result.organisation.name}: "
+            f"{result.created_teams} teams and {result.created_people} people added "
+            f"({result.organisation.teams.count()} teams, {result.organisation.memberships.count()} people in all)."
+        )
+        logins = ", ".join(f"{role}@example.com" for role in ROLE_LOGINS)
+        self.stdout.write(f"Logins: {logins} (and the other demo people), password '{DEMO_PASSWORD}'.")

@@ -1,0 +1,184 @@
+"""The organisation model: the tenant, its teams (a tree) and the people in them.
+
+Every row of every other model belongs to exactly one organisation; no query crosses organisations.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone name (such as Europe/Berlin).")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self._create(email, password, **fields)
+
+
+class User(AbstractUser):
+    """A person who logs in with their e-mail address."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("e-mail address", unique=True)
+    full_name = models.CharField(max_length=150)
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ("full_name", "email")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name or self.email).split(" ")[0]
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class Organisation(models.Model):
+    """The tenant."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
+    checkin_day = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.FRIDAY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A unit of the organisation; a team with child teams is a department (company → department → team)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=120)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    mission = models.CharField(max_length=240, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint("organisation", Lower("name"), name="team_name_unique_per_organisation"),
+            models.CheckConstraint(condition=~models.Q(parent=models.F("pk")), name="team_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompanyRole(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    LEADERSHIP = "leadership", "Leadership"
+    EMPLOYEE = "employee", "Employee"
+
+
+class TeamRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    MEMBER = "member", "Member"
+    GUEST = "guest", "Guest"
+
+
+class Membership(models.Model):
+    """A person's place in the organisation: their company role. One organisation per person."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=16, choices=CompanyRole.choices, default=CompanyRole.EMPLOYEE)
+    job_title = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("user__full_name",)
+        indexes = [models.Index(fields=["organisation", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == CompanyRole.ADMIN
+
+    @property
+    def is_leadership(self) -> bool:
+        return self.role in (CompanyRole.ADMIN, CompanyRole.LEADERSHIP)
+
+
+class TeamMembership(models.Model):
+    """A person's role in one team. Rights are the union of company and team roles."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="team_memberships")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="team_memberships")
+    role = models.CharField(max_length=16, choices=TeamRole.choices, default=TeamRole.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("team__name",)
+        constraints = [models.UniqueConstraint(fields=["team", "membership"], name="one_team_role_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} in {self.team} ({self.get_role_display()})"
+
+
+class Heartbeat(models.Model):
+    """Written by the Celery worker on beat's schedule: proves the scheduler → broker → worker path."""
+
+    sent_at = models.DateTimeField(null=True, help_text="When beat published the task.")
+    received_at = models.DateTimeField(help_text="When the worker ran it.")
+    worker = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ("-received_at",)
+        get_latest_by = "received_at"
+
+    def __str__(self) -> str:
+        return f"heartbeat from {self.worker} at {self.received_at:%Y-%m-%d %H:%M:%S}"

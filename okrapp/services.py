@@ -1,0 +1,125 @@
+"""Writes to the organisation: people, roles and the team tree. One home per rule."""
+
+from __future__ import annotations
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from okrapp.models import CompanyRole, Membership, Organisation, Team, TeamMembership, TeamRole, User
+from okrapp.selectors import team_descendant_ids
+
+
+def person_add(
+    *,
+    organisation: Organisation,
+    full_name: str,
+    email: str,
+    role: str,
+    job_title: str = "",
+    team: Team | None = None,
+    team_role: str = TeamRole.MEMBER,
+    invited_by: User,
+    site_url: str,
+) -> Membership:
+    """Create a person with no usable password and e-mail them a link to set one (after commit)."""
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "Someone with this e-mail address already has an account."})
+    if team is not None and team.organisation_id != organisation.pk:
+        raise ValidationError({"team": "That team belongs to another organisation."})
+    with transaction.atomic():
+        user = User.objects.create_user(email=email, password=None, full_name=full_name.strip())
+        membership = Membership.objects.create(
+            organisation=organisation, user=user, role=role, job_title=job_title.strip()
+        )
+        if team is not None:
+            TeamMembership.objects.create(team=team, membership=membership, role=team_role)
+        transaction.on_commit(lambda: send_set_password_email(user=user, invited_by=invited_by, site_url=site_url))
+    return membership
+
+
+def send_set_password_email(*, user: User, invited_by: User, site_url: str) -> None:
+    """The welcome e-mail with a one-time link to choose a password (Django's reset token)."""
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {"user": user, "invited_by": invited_by, "link": f"{site_url}{path}", "site_url": site_url}
+    send_mail(
+        subject=render_to_string("okrapp/email/invitation_subject.txt", context).strip(),
+        message=render_to_string("okrapp/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def membership_change(*, membership: Membership, role: str, job_title: str) -> Membership:
+    """Change a person's company role and title; the organisation always keeps at least one admin."""
+    with transaction.atomic():
+        # Lock the organisation's admins so two demotions at once cannot both pass the check.
+        admins = list(
+            Membership.objects.select_for_update()
+            .filter(organisation_id=membership.organisation_id, role=CompanyRole.ADMIN)
+            .values_list("pk", flat=True)
+        )
+        if membership.role == CompanyRole.ADMIN and role != CompanyRole.ADMIN and admins == [membership.pk]:
+            raise ValidationError({"role": "The organisation needs at least one admin: make someone else admin first."})
+        membership.role = role
+        membership.job_title = job_title.strip()
+        membership.save(update_fields=["role", "job_title"])
+    return membership
+
+
+def _check_parent(*, organisation: Organisation, team: Team | None, parent: Team | None) -> None:
+    if parent is None:
+        return
+    if parent.organisation_id != organisation.pk:
+        raise ValidationError({"parent": "That team belongs to another organisation."})
+    if team is not None and (parent.pk == team.pk or parent.pk in team_descendant_ids(team)):
+        raise ValidationError({"parent": f"{team.name} cannot sit under itself or one of its own teams."})
+
+
+def team_create(*, organisation: Organisation, name: str, parent: Team | None, mission: str = "") -> Team:
+    name = name.strip()
+    _check_parent(organisation=organisation, team=None, parent=parent)
+    if Team.objects.filter(organisation=organisation, name__iexact=name).exists():
+        raise ValidationError({"name": "A team with this name already exists."})
+    return Team.objects.create(organisation=organisation, name=name, parent=parent, mission=mission.strip())
+
+
+def team_update(*, team: Team, name: str, parent: Team | None, mission: str = "") -> Team:
+    """Rename or move a team in the tree (never under itself or its own descendants)."""
+    name = name.strip()
+    organisation = team.organisation
+    with transaction.atomic():
+        # Serialise moves within one organisation so two concurrent moves cannot form a loop.
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        _check_parent(organisation=organisation, team=team, parent=parent)
+        if Team.objects.filter(organisation=organisation, name__iexact=name).exclude(pk=team.pk).exists():
+            raise ValidationError({"name": "A team with this name already exists."})
+        team.name, team.parent, team.mission = name, parent, mission.strip()
+        team.save(update_fields=["name", "parent", "mission"])
+    return team
+
+
+def team_member_set(*, team: Team, membership: Membership, role: str) -> TeamMembership:
+    """Add a person to a team, or change their role there."""
+    if membership.organisation_id != team.organisation_id:
+        raise ValidationError({"person": "That person belongs to another organisation."})
+    team_membership, _ = TeamMembership.objects.update_or_create(
+        team=team, membership=membership, defaults={"role": role}
+    )
+    return team_membership
+
+
+def team_member_remove(*, team_membership: TeamMembership) -> None:
+    team_membership.delete()

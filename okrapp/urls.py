@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import URLPattern, URLResolver, include, path
+
+from okrapp import views
+from okrapp.forms import EmailLoginForm
+
+account_patterns: list[URLPattern | URLResolver] = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=EmailLoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("", include("django.contrib.auth.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include(account_patterns)),
+    path("people/", views.people_list, name="people_list"),
+    path("people/add/", views.person_add, name="person_add"),
+    path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/add/", views.team_add, name="team_add"),
+    path("teams/<int:pk>/", views.team_detail, name="team_detail"),
+    path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
+    path("teams/<int:pk>/members/add/", views.team_member_add, name="team_member_add"),
+    path("teams/<int:pk>/members/<int:member_pk>/role/", views.team_member_role, name="team_member_role"),
+    path("teams/<int:pk>/members/<int:member_pk>/remove/", views.team_member_remove, name="team_member_remove"),
+    path("system/", views.system_status, name="system_status"),
+    path("admin/", admin.site.urls),
+]

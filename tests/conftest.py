@@ -1,0 +1,86 @@
+"""The cast: one organisation with a department and two teams, a person of every role, and an
+outsider from another organisation who must get 404 on everything of theirs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from okrapp.models import CompanyRole, Membership, Organisation, Team, TeamRole
+from tests.factories import MembershipFactory, OrganisationFactory, TeamFactory, TeamMembershipFactory
+
+
+@dataclass
+class Cast:
+    org: Organisation
+    department: Team
+    team: Team
+    other_team: Team
+    admin: Membership
+    leadership: Membership
+    lead: Membership
+    member: Membership
+    teammate: Membership
+    guest: Membership
+    employee_elsewhere: Membership
+    outsider_org: Organisation
+    outsider_team: Team
+    outsider: Membership
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    org = OrganisationFactory(name="Acme", slug="acme")
+    department = TeamFactory(organisation=org, name="Engineering")
+    team = TeamFactory(organisation=org, name="Checkout", parent=department)
+    other_team = TeamFactory(organisation=org, name="Growth")
+
+    def person(email: str, role: str = CompanyRole.EMPLOYEE) -> Membership:
+        name = email.split("@")[0].title()
+        return MembershipFactory(organisation=org, role=role, user__email=email, user__full_name=name)
+
+    admin = person("admin@acme.test", CompanyRole.ADMIN)
+    leadership = person("boss@acme.test", CompanyRole.LEADERSHIP)
+    lead = person("lead@acme.test")
+    member = person("member@acme.test")
+    teammate = person("mate@acme.test")
+    guest = person("guest@acme.test")
+    employee_elsewhere = person("growth@acme.test")
+    TeamMembershipFactory(team=team, membership=lead, role=TeamRole.LEAD)
+    TeamMembershipFactory(team=team, membership=member, role=TeamRole.MEMBER)
+    TeamMembershipFactory(team=team, membership=teammate, role=TeamRole.MEMBER)
+    TeamMembershipFactory(team=team, membership=guest, role=TeamRole.GUEST)
+    TeamMembershipFactory(team=other_team, membership=employee_elsewhere, role=TeamRole.MEMBER)
+
+    outsider_org = OrganisationFactory(name="Globex", slug="globex")
+    outsider_team = TeamFactory(organisation=outsider_org, name="Globex Checkout")
+    outsider = MembershipFactory(organisation=outsider_org, role=CompanyRole.ADMIN, user__email="admin@globex.test")
+    TeamMembershipFactory(team=outsider_team, membership=outsider, role=TeamRole.LEAD)
+    return Cast(
+        org,
+        department,
+        team,
+        other_team,
+        admin,
+        leadership,
+        lead,
+        member,
+        teammate,
+        guest,
+        employee_elsewhere,
+        outsider_org,
+        outsider_team,
+        outsider,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """Sign the test client in as a membership's user."""
+
+    def _login(membership: Membership):
+        client.force_login(membership.user)
+        return client
+
+    return _login
