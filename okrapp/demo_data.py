@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from okrapp.demo_logins import DEMO_PASSWORD
 from okrapp.models import CompanyRole, Membership, Organisation, Team, TeamMembership, TeamRole, User
-
-DEMO_PASSWORD = "demo"  # the demo alone may use it: load_demo refuses to run with DEBUG off
 
 
 @dataclass(frozen=True)
@@ -95,8 +94,6 @@ PEOPLE: list[DemoPerson] = [
         "yusuf.demir@example.com", "Yusuf Demir", "Onboarding Specialist", teams=(("Customer Success", MEMBER),)
     ),
 ]
-
-ROLE_LOGINS = ["admin", "leadership", "lead", "member", "guest"]
 
 
 @dataclass(frozen=True)

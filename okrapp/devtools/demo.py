@@ -13,6 +13,7 @@ from pathlib import Path
 
 from honcho.manager import Manager
 
+from okrapp.demo_logins import DEMO_PASSWORD, ROLE_LOGINS
 from okrapp.devtools import embedded
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -20,8 +21,6 @@ DEMO_DIR = BASE_DIR / ".demo"
 
 
 def banner(port: int) -> str:
-    from okrapp.demo_data import DEMO_PASSWORD, ROLE_LOGINS
-
     logins = "\n".join(f"    {role + '@example.com':<26} ({role})" for role in ROLE_LOGINS)
     return (
         "\n"

@@ -13,11 +13,15 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
+
+# platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI); its /tmp fallback is fine here.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 def answers(url: str, timeout: float = 1.0) -> bool:

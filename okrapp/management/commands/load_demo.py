@@ -3,7 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from okrapp.demo_data import DEMO_PASSWORD, ROLE_LOGINS, load_demo
+from okrapp.demo_data import load_demo
+from okrapp.demo_logins import DEMO_PASSWORD, ROLE_LOGINS
 
 
 class Command(BaseCommand):
