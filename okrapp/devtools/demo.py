@@ -69,7 +69,7 @@ def main() -> int:
             "web", f"{python} manage.py runserver --noreload 127.0.0.1:{port}", env=env, cwd=str(BASE_DIR)
         )
         manager.add_process(
-            "worker", f"{celery} -A okrapp worker --loglevel=INFO --concurrency=1", env=env, cwd=str(BASE_DIR)
+            "worker", f"{celery} -A okrapp worker --loglevel=INFO --pool=solo", env=env, cwd=str(BASE_DIR)
         )
         manager.add_process(
             "beat",
@@ -78,7 +78,8 @@ def main() -> int:
             cwd=str(BASE_DIR),
         )
         manager.loop()
-        return manager.returncode or 0
+        # Ctrl-C (130) or a polite TERM (143) is how the demo is meant to end.
+        return 0 if manager.returncode in (None, 130, 143) else manager.returncode
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
     finally:
