@@ -77,7 +77,7 @@ class TeamForm(forms.Form):
 
 
 class TeamMemberAddForm(forms.Form):
-    person = forms.ModelChoiceField(label="Person", queryset=Membership.objects.none())
+    person = forms.ModelChoiceField(label="Person", queryset=Membership.objects.none(), empty_label="Choose a person")
     role = forms.ChoiceField(label="Role in the team", choices=TeamRole.choices, initial=TeamRole.MEMBER)
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:

@@ -283,3 +283,19 @@ def test_styled_404(login, cast):
     response = login(cast.member).get("/no/such/page/")
     assert response.status_code == 404
     assert "There is nothing here" in response.content.decode()
+
+
+def test_styled_500_shows_no_internals(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in body
+    assert "Traceback" not in body and "SECRET_KEY" not in body
+
+
+def test_styled_403_explains(login, cast):
+    response = login(cast.member).get(reverse("system_status"))
+    assert response.status_code == 403
+    assert "Only company admins can open this page." in response.content.decode()
