@@ -11,10 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import honcho.manager
 from honcho.manager import Manager
 
 from okrapp.demo_logins import DEMO_PASSWORD, ROLE_LOGINS
 from okrapp.devtools import embedded
+
+# A Celery worker's warm shutdown takes up to ~10 s; let it finish before honcho's SIGKILL.
+honcho.manager.KILL_WAIT = 15
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DEMO_DIR = BASE_DIR / ".demo"
