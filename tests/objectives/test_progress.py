@@ -10,6 +10,7 @@ from objectives import progress as p
 from objectives.progress import Bound, Direction, KeyResultState, KeyResultSummary, Kind, Light, Status
 
 Q1_START, Q1_END = date(2026, 1, 1), date(2026, 3, 31)  # 89 days apart
+Q1 = {"cycle_start": Q1_START, "cycle_end": Q1_END}
 
 
 @pytest.mark.parametrize(
@@ -144,7 +145,7 @@ def test_confidence_band(confidence, band):
 
 @pytest.mark.parametrize("confidence", [-0.1, 1.01])
 def test_confidence_outside_zero_one_is_refused(confidence):
-    with pytest.raises(ValueError, match="between 0.0 and 1.0"):
+    with pytest.raises(ValueError, match=r"between 0\.0 and 1\.0"):
         p.confidence_band(confidence)
 
 
@@ -244,19 +245,14 @@ def series(*pairs):
 
 
 def test_forecast_needs_three_checkins():
-    assert (
-        p.forecast(series=series((0, 800), (7, 700)), start=800, target=300, cycle_start=Q1_START, cycle_end=Q1_END)
-        is None
-    )
+    assert p.forecast(series=series((0, 800), (7, 700)), start=800, target=300, **Q1) is None
     same_day = series((7, 800), (7, 700), (7, 650))
-    assert p.forecast(series=same_day, start=800, target=300, cycle_start=Q1_START, cycle_end=Q1_END) is None
+    assert p.forecast(series=same_day, start=800, target=300, **Q1) is None
 
 
 def test_forecast_of_a_straight_line():
     # 0 → 100 over the quarter, +1 a day: reaches 89 on the last day, never 100 in the cycle.
-    f = p.forecast(
-        series=series((0, 0), (10, 10), (20, 20), (30, 30)), start=0, target=100, cycle_start=Q1_START, cycle_end=Q1_END
-    )
+    f = p.forecast(series=series((0, 0), (10, 10), (20, 20), (30, 30)), start=0, target=100, **Q1)
     assert f is not None
     assert f.slope_per_day == pytest.approx(1.0)
     assert f.value_at_end == pytest.approx(89.0)
@@ -282,24 +278,20 @@ def test_forecast_of_a_decreasing_metric_reaches_the_target():
 def test_forecast_is_robust_to_one_outlier():
     clean = series((0, 0), (7, 7), (14, 14), (21, 21), (28, 28), (35, 35))
     spiked = series((0, 0), (7, 7), (14, 500), (21, 21), (28, 28), (35, 35))
-    a = p.forecast(series=clean, start=0, target=100, cycle_start=Q1_START, cycle_end=Q1_END)
-    b = p.forecast(series=spiked, start=0, target=100, cycle_start=Q1_START, cycle_end=Q1_END)
+    a = p.forecast(series=clean, start=0, target=100, **Q1)
+    b = p.forecast(series=spiked, start=0, target=100, **Q1)
     assert a is not None and b is not None
     assert b.slope_per_day == pytest.approx(a.slope_per_day)
     assert b.value_at_end == pytest.approx(a.value_at_end)
 
 
 def test_forecast_moving_away_never_reaches():
-    f = p.forecast(
-        series=series((0, 50), (7, 45), (14, 40)), start=50, target=100, cycle_start=Q1_START, cycle_end=Q1_END
-    )
+    f = p.forecast(series=series((0, 50), (7, 45), (14, 40)), start=50, target=100, **Q1)
     assert f is not None and f.reaches_target_on is None and f.grade == 0.0
 
 
 def test_forecast_already_past_the_target_and_flat():
-    f = p.forecast(
-        series=series((0, 120), (7, 120), (14, 120)), start=50, target=100, cycle_start=Q1_START, cycle_end=Q1_END
-    )
+    f = p.forecast(series=series((0, 120), (7, 120), (14, 120)), start=50, target=100, **Q1)
     assert f is not None and f.reaches_target_on == Q1_START and f.grade == 1.0
 
 
