@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import factory
 
 from okrapp.models import CompanyRole, Membership, Organisation, Team, TeamMembership, TeamRole, User
@@ -56,3 +58,27 @@ class TeamMembershipFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     membership = factory.SubFactory(MembershipFactory, organisation=factory.SelfAttribute("..team.organisation"))
     role = TeamRole.MEMBER
+
+
+class CycleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "objectives.Cycle"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Q{n % 4 + 1} {2026 + n // 4}")
+    kind = "quarter"
+    start_date = date(2026, 10, 1)
+    end_date = date(2026, 12, 31)
+    state = "active"
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "objectives.Objective"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    cycle = factory.SubFactory(CycleFactory, organisation=factory.SelfAttribute("..organisation"))
+    title = factory.Sequence(lambda n: f"Objective {n}")
+    owner = factory.SubFactory(MembershipFactory, organisation=factory.SelfAttribute("..organisation"))
+    visibility = "company"
+    state = "active"
