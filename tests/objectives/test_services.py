@@ -184,7 +184,7 @@ def test_private_objectives_stay_out_of_aligned_rollups(cast, okrs, quarter):
     ],
 )
 def test_bad_objective_changes(cast, okrs, quarter, change, field, message):
-    company, dept, team = okrs
+    company, _dept, team = okrs
     kwargs = {
         "objective": company,
         "title": company.title,
@@ -283,7 +283,7 @@ def test_cycle_close_grades_every_kr(okrs, quarter):
 
 
 def test_move_and_promote(okrs):
-    company, dept, team = okrs
+    _company, dept, team = okrs
     kr = services.key_result_create(
         objective=team, title="Move me", start_value=0, target_value=10, current_value=5, today=TODAY
     )
