@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from okrapp.models import CompanyRole, Membership, Organisation, Team, TeamRole
 from okrapp.selectors import team_descendant_ids
@@ -24,6 +25,16 @@ class EmailLoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return str(self.cleaned_data["username"]).strip().lower()
+
+
+class SetPasswordLinkForm(PasswordResetForm):
+    """Password reset that also reaches invited people who never chose a password (Django's skips
+    unusable passwords), so an expired invitation link can be renewed from the login page."""
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        from okrapp.models import User
+
+        yield from User.objects.filter(email__iexact=email.strip(), is_active=True)
 
 
 class TeamChoiceField(forms.ModelChoiceField):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -13,6 +13,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from okrapp.models import CompanyRole, Membership, Organisation, Team, TeamMembership, TeamRole, User
 from okrapp.selectors import team_descendant_ids
+from okrapp.tasks import send_invitation
 
 
 def person_add(
@@ -34,13 +35,20 @@ def person_add(
     if team is not None and team.organisation_id != organisation.pk:
         raise ValidationError({"team": "That team belongs to another organisation."})
     with transaction.atomic():
-        user = User.objects.create_user(email=email, password=None, full_name=full_name.strip())
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(email=email, password=None, full_name=full_name.strip())
+        except IntegrityError:  # the same address added at the same moment
+            raise ValidationError({"email": "Someone with this e-mail address already has an account."}) from None
         membership = Membership.objects.create(
             organisation=organisation, user=user, role=role, job_title=job_title.strip()
         )
         if team is not None:
             TeamMembership.objects.create(team=team, membership=membership, role=team_role)
-        transaction.on_commit(lambda: send_set_password_email(user=user, invited_by=invited_by, site_url=site_url))
+        # Sent by a worker after commit: a slow or failing mail server never fails the request.
+        transaction.on_commit(
+            lambda: send_invitation.delay(user_id=user.pk, invited_by_id=invited_by.pk, site_url=site_url)
+        )
     return membership
 
 
@@ -67,11 +75,12 @@ def membership_change(*, membership: Membership, role: str, job_title: str) -> M
     with transaction.atomic():
         # Lock the organisation's admins so two demotions at once cannot both pass the check.
         admins = list(
-            Membership.objects.select_for_update()
+            Membership.objects.select_for_update(of=("self",))
             .filter(organisation_id=membership.organisation_id, role=CompanyRole.ADMIN)
+            .order_by("pk")
             .values_list("pk", flat=True)
         )
-        if membership.role == CompanyRole.ADMIN and role != CompanyRole.ADMIN and admins == [membership.pk]:
+        if role != CompanyRole.ADMIN and admins == [membership.pk]:
             raise ValidationError({"role": "The organisation needs at least one admin: make someone else admin first."})
         membership.role = role
         membership.job_title = job_title.strip()
@@ -93,7 +102,11 @@ def team_create(*, organisation: Organisation, name: str, parent: Team | None, m
     _check_parent(organisation=organisation, team=None, parent=parent)
     if Team.objects.filter(organisation=organisation, name__iexact=name).exists():
         raise ValidationError({"name": "A team with this name already exists."})
-    return Team.objects.create(organisation=organisation, name=name, parent=parent, mission=mission.strip())
+    try:
+        with transaction.atomic():
+            return Team.objects.create(organisation=organisation, name=name, parent=parent, mission=mission.strip())
+    except IntegrityError:  # created at the same moment by someone else
+        raise ValidationError({"name": "A team with this name already exists."}) from None
 
 
 def team_update(*, team: Team, name: str, parent: Team | None, mission: str = "") -> Team:

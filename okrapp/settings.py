@@ -30,7 +30,9 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ConfigError("ALLOWED_HOSTS is required when DEBUG is off (comma-separated host names)")
 CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", [])
 
-SITE_URL = (env.get_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+SITE_URL = (env.get_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None) or "").rstrip("/")
+if not SITE_URL:
+    raise ConfigError("SITE_URL is required when DEBUG is off (https://okr.example.com): links in e-mails use it")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "okrapp.middleware.healthz",  # before the host check: probes come from inside the container
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -3,13 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
 from okrapp import views
-from okrapp.forms import EmailLoginForm
+from okrapp.forms import SetPasswordLinkForm
 
 account_patterns: list[URLPattern | URLResolver] = [
+    path("login/", views.LoginView.as_view(), name="login"),
     path(
-        "login/",
-        auth_views.LoginView.as_view(authentication_form=EmailLoginForm, redirect_authenticated_user=True),
-        name="login",
+        "password_reset/", auth_views.PasswordResetView.as_view(form_class=SetPasswordLinkForm), name="password_reset"
     ),
     path("", include("django.contrib.auth.urls")),
 ]

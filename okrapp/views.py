@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import HttpResponse
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from okrapp import selectors, services, system
 from okrapp.access import access_membership, access_team, access_team_membership
 from okrapp.decorators import admin_required, directory_required, member_required
-from okrapp.forms import MembershipForm, PersonAddForm, TeamForm, TeamMemberAddForm, TeamRoleForm
+from okrapp.forms import EmailLoginForm, MembershipForm, PersonAddForm, TeamForm, TeamMemberAddForm, TeamRoleForm
 from okrapp.http import AuthedHttpRequest
 
 
@@ -24,6 +25,18 @@ def _apply_errors(form: BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class LoginView(auth_views.LoginView):
+    """Login by e-mail; a refused login answers 422 like every failed form."""
+
+    authentication_form = EmailLoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: EmailLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        response.status_code = 422
+        return response
 
 
 @member_required
@@ -48,7 +61,7 @@ def people_list(request: AuthedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_add(request: AuthedHttpRequest) -> HttpResponse:
     organisation = request.viewer.organisation
-    form = PersonAddForm(request.POST or None, organisation=organisation)
+    form = PersonAddForm(request.POST if request.method == "POST" else None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.person_add(
@@ -73,7 +86,11 @@ def person_add(request: AuthedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     membership = access_membership(request.viewer, pk, write=request.method == "POST")
-    form = MembershipForm(request.POST or None, instance=membership) if request.viewer.is_admin else None
+    form = (
+        MembershipForm(request.POST if request.method == "POST" else None, instance=membership)
+        if request.viewer.is_admin
+        else None
+    )
     if request.method == "POST" and form is not None and form.is_valid():
         # Keep the saved values on the instance intact if the service refuses the change.
         membership.refresh_from_db(fields=["role", "job_title"])
@@ -85,6 +102,8 @@ def person_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{membership.user.full_name}'s role was saved.")
             return redirect("person_detail", pk=membership.pk)
     team_memberships = membership.team_memberships.select_related("team").order_by("team__name")
+    if request.viewer.is_guest_only:  # a guest sees their own teams, not everyone's
+        team_memberships = team_memberships.filter(team_id__in=request.viewer.team_roles)
     status = 422 if request.method == "POST" else 200
     return render(
         request,
@@ -105,7 +124,11 @@ def team_list(request: AuthedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def team_add(request: AuthedHttpRequest) -> HttpResponse:
     organisation = request.viewer.organisation
-    form = TeamForm(request.POST or None, organisation=organisation, initial={"parent": request.GET.get("parent")})
+    form = TeamForm(
+        request.POST if request.method == "POST" else None,
+        organisation=organisation,
+        initial={"parent": request.GET.get("parent")},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             team = services.team_create(organisation=organisation, **form.cleaned_data)
@@ -124,7 +147,7 @@ def team_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     context = {
         "team": team,
         "members": selectors.team_members(team),
-        "children": team.children.order_by("name"),
+        "children": [] if request.viewer.is_guest_only else team.children.order_by("name"),
         "add_form": TeamMemberAddForm(team=team) if request.viewer.is_admin else None,
         "role_choices": TeamRoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
     }
@@ -136,7 +159,12 @@ def team_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def team_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     team = access_team(request.viewer, pk, write=True)
     initial = {"name": team.name, "parent": team.parent, "mission": team.mission}
-    form = TeamForm(request.POST or None, organisation=request.viewer.organisation, team=team, initial=initial)
+    form = TeamForm(
+        request.POST if request.method == "POST" else None,
+        organisation=request.viewer.organisation,
+        team=team,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.team_update(team=team, **form.cleaned_data)

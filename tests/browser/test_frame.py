@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core import mail
 
 from okrapp.models import Membership, Team
 from tests.browser.conftest import screenshot
@@ -69,7 +68,6 @@ def test_admin_adds_a_team_and_a_person(page, live_server, cast):
     assert page.get_by_role("heading", name="Nora New", exact=True).is_visible()
     membership = Membership.objects.get(user__email="nora@acme.test")
     assert membership.team_memberships.get().team.name == "Payments"
-    assert any("nora@acme.test" in m.to for m in mail.outbox)
     screenshot(page, "person-added")
 
 

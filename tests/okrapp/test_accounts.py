@@ -25,7 +25,7 @@ def test_login_by_email_any_case(client, cast):
 )
 def test_login_error_is_the_same_for_wrong_email_or_password(client, cast, email, password):
     response = client.post(reverse("login"), {"username": email, "password": password})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert GENERIC in response.content.decode()
 
 
@@ -98,3 +98,20 @@ def test_login_page_renders(client):
     body = response.content.decode()
     assert "<title>Sign in" in body
     assert 'name="username"' in body and 'type="email"' in body
+
+
+@pytest.mark.django_db
+def test_an_invited_person_can_ask_for_a_new_link(client, cast):
+    cast.member.user.set_unusable_password()
+    cast.member.user.save()
+    client.post(reverse("password_reset"), {"email": "member@acme.test"})
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_invitation_text_is_not_html_escaped(cast):
+    from okrapp.services import send_set_password_email
+
+    cast.admin.user.full_name = "Ann O'Brien & Co"
+    send_set_password_email(user=cast.member.user, invited_by=cast.admin.user, site_url="http://x")
+    assert "Ann O'Brien & Co added you" in mail.outbox[0].body

@@ -68,7 +68,14 @@ def test_guest_cannot_browse_the_directory(login, cast):
     assert "Checkout" in teams and "Growth" not in teams
 
 
-def test_admin_adds_a_person_who_gets_a_set_password_email(login, cast, django_capture_on_commit_callbacks):
+def test_admin_adds_a_person_who_gets_a_set_password_email(
+    login, cast, django_capture_on_commit_callbacks, monkeypatch
+):
+    from okrapp import services
+    from okrapp.tasks import send_invitation
+
+    queued = []
+    monkeypatch.setattr(services.send_invitation, "delay", lambda **kwargs: queued.append(kwargs))
     client = login(cast.admin)
     assert client.get(reverse("person_add")).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
@@ -89,6 +96,11 @@ def test_admin_adds_a_person_who_gets_a_set_password_email(login, cast, django_c
     assert membership.organisation == cast.org
     assert TeamMembership.objects.filter(membership=membership, team=cast.team, role=TeamRole.MEMBER).exists()
     assert not membership.user.has_usable_password()
+    assert queued == [
+        {"user_id": membership.user_id, "invited_by_id": cast.admin.user_id, "site_url": "http://127.0.0.1:8000"}
+    ]
+    assert len(mail.outbox) == 0  # the worker sends it
+    send_invitation(**queued[0])  # what the worker runs
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["nora@acme.test"]
     assert "/accounts/reset/" in mail.outbox[0].body and "Acme" in mail.outbox[0].subject
@@ -299,3 +311,20 @@ def test_styled_403_explains(login, cast):
     response = login(cast.member).get(reverse("system_status"))
     assert response.status_code == 403
     assert "Only company admins can open this page." in response.content.decode()
+
+
+def test_healthz_answers_before_host_checks(client, db):
+    response = client.get("/healthz", HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_guest_sees_only_own_team_details(login, cast):
+    client = login(cast.guest)
+    from tests.factories import TeamFactory, TeamMembershipFactory
+
+    TeamFactory(organisation=cast.org, name="Checkout Squad", parent=cast.team)
+    TeamMembershipFactory(team=cast.other_team, membership=cast.lead)
+    team_page = client.get(reverse("team_detail", args=[cast.team.pk])).content.decode()
+    assert "Checkout Squad" not in team_page
+    lead_page = client.get(reverse("person_detail", args=[cast.lead.pk])).content.decode()
+    assert "Growth" not in lead_page and "Checkout" in lead_page

@@ -57,7 +57,11 @@ def test_team_moves_to_top_level(cast):
     assert cast.team.parent is None
 
 
-def test_person_add_sends_email_only_after_commit(cast, django_capture_on_commit_callbacks):
+def test_person_add_sends_email_only_after_commit(cast, django_capture_on_commit_callbacks, monkeypatch):
+    from okrapp.tasks import send_invitation
+
+    queued = []
+    monkeypatch.setattr(services.send_invitation, "delay", lambda **kwargs: queued.append(kwargs))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.person_add(
             organisation=cast.org,
@@ -68,8 +72,10 @@ def test_person_add_sends_email_only_after_commit(cast, django_capture_on_commit
             site_url="http://testserver",
         )
     assert len(mail.outbox) == 0
-    assert len(callbacks) == 1
+    assert len(callbacks) == 1 and queued == []
     callbacks[0]()
+    assert len(queued) == 1 and len(mail.outbox) == 0
+    send_invitation(**queued[0])
     assert len(mail.outbox) == 1
     assert "http://testserver/accounts/reset/" in mail.outbox[0].body
 
