@@ -25,9 +25,11 @@ def navigation_for(viewer: Any) -> list[NavItem]:
     items = [NavItem("Home", "home", "")]
     if viewer is None:
         return items
+    items.append(NavItem("OKRs", "okrs", "okrs"))
     items.append(NavItem("Teams", "team_list", "teams"))
     if viewer.can_browse_directory:
         items.append(NavItem("People", "people_list", "people"))
+    items.append(NavItem("Cycles", "cycle_list", "cycles"))
     if viewer.is_admin:
         items.append(NavItem("System status", "system_status", "system"))
     return items

@@ -22,7 +22,42 @@
     document.documentElement.classList.add("js");
   });
   document.addEventListener("change", onChange);
+  // Ask before a form marked data-confirm does something that cannot be undone.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     focusFirstError(event.detail.target);
+  });
+})();
+
+// Key result form: show the fields of the chosen kind, and hint while a title reads like a task.
+(function () {
+  "use strict";
+  var TASK = /^\s*(add|build|complete|create|deliver|deploy|design|develop|finish|implement|integrate|introduce|launch|migrate|refactor|release|rewrite|set up|setup|ship|start|write)\b/i;
+
+  function sync(form) {
+    var checked = form.querySelector("input[name=kind]:checked");
+    var kind = checked ? checked.value : "metric";
+    form.querySelectorAll("[data-show-for]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-show-for").split(" ").indexOf(kind) === -1;
+    });
+    var title = form.querySelector("input[name=title]");
+    var hint = form.querySelector("[data-task-hint]");
+    if (title && hint) hint.hidden = !TASK.test(title.value);
+  }
+
+  function init(root) {
+    root.querySelectorAll("form[data-kind-form]").forEach(sync);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { init(event.detail.target); });
+  ["change", "input"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = event.target.closest && event.target.closest("form[data-kind-form]");
+      if (form) sync(form);
+    });
   });
 })();

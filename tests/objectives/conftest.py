@@ -36,7 +36,7 @@ def okrs(cast, quarter):
         team=cast.department,
         title="Engineering ships faster",
         owner=cast.lead,
-        visibility="team",
+        visibility="company",
         state="active",
         parent=company,
         today=TODAY,

@@ -20,11 +20,11 @@ def nav_labels(membership: Membership) -> list[str]:
 
 
 def test_navigation_by_role(cast):
-    assert nav_labels(cast.admin) == ["Home", "Teams", "People", "System status"]
-    assert nav_labels(cast.leadership) == ["Home", "Teams", "People"]
-    assert nav_labels(cast.lead) == ["Home", "Teams", "People"]
-    assert nav_labels(cast.member) == ["Home", "Teams", "People"]
-    assert nav_labels(cast.guest) == ["Home", "Teams"]
+    assert nav_labels(cast.admin) == ["Home", "OKRs", "Teams", "People", "Cycles", "System status"]
+    assert nav_labels(cast.leadership) == ["Home", "OKRs", "Teams", "People", "Cycles"]
+    assert nav_labels(cast.lead) == ["Home", "OKRs", "Teams", "People", "Cycles"]
+    assert nav_labels(cast.member) == ["Home", "OKRs", "Teams", "People", "Cycles"]
+    assert nav_labels(cast.guest) == ["Home", "OKRs", "Teams", "Cycles"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,123 @@
+"""Reads of goals, always through the visibility rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from objectives import hints
+from objectives import progress as numbers
+from objectives.models import Cycle, CycleState, KeyResult, Objective, Visibility
+from objectives.visibility import visible_key_results, visible_objectives
+from okrapp.http import Viewer
+from okrapp.models import Team
+
+
+def default_cycle(viewer: Viewer, today: date) -> Cycle | None:
+    """The active cycle containing today (the shortest, so a quarter beats its year), else the newest."""
+    cycles = Cycle.objects.filter(organisation_id=viewer.organisation_id)
+    current = (
+        cycles.filter(state=CycleState.ACTIVE, start_date__lte=today, end_date__gte=today)
+        .order_by("end_date", "-start_date")
+        .first()
+    )
+    return current or cycles.order_by("-start_date").first()
+
+
+def scope_teams(viewer: Viewer) -> list[Team]:
+    """Teams offered in the scope switcher: guests see their own teams only."""
+    teams = Team.objects.filter(organisation_id=viewer.organisation_id).order_by("name")
+    if viewer.is_guest_only:
+        teams = teams.filter(pk__in=viewer.team_roles)
+    return list(teams)
+
+
+def key_results_prefetch() -> Any:
+    return Prefetch(
+        "key_results",
+        queryset=KeyResult.objects.select_related("owner__user").prefetch_related("kfis").order_by("position", "pk"),
+    )
+
+
+def scope_objectives(viewer: Viewer, *, cycle: Cycle, team: Team | None) -> QuerySet[Objective]:
+    """The objectives of one scope (a team, or the company level) in a cycle that the viewer may see,
+    with their KRs and owners (three queries)."""
+    return (
+        visible_objectives(viewer)
+        .filter(cycle=cycle, team=team)
+        .select_related("owner__user", "parent", "value_dimension", "cycle", "team")
+        .prefetch_related(key_results_prefetch())
+        .order_by("title")
+    )
+
+
+@dataclass(frozen=True)
+class ScopeSummary:
+    progress: float | None
+    expected: float
+    objective_count: int
+    count_hint: str | None
+
+
+def scope_summary(objectives: list[Objective], *, cycle: Cycle, today: date) -> ScopeSummary:
+    """Roll-up of a scope: the mean progress of its objectives, private ones left out so no figure
+    reveals them."""
+    shared = [o for o in objectives if o.visibility != Visibility.PRIVATE]
+    return ScopeSummary(
+        progress=numbers.rollup_progress(o.progress for o in shared),
+        expected=numbers.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today),
+        objective_count=len(objectives),
+        count_hint=hints.objective_count_hint(len(objectives)),
+    )
+
+
+def cycles_with_counts(viewer: Viewer) -> QuerySet[Cycle]:
+    """The organisation's cycles with how many non-private objectives each holds."""
+    return (
+        Cycle.objects.filter(organisation_id=viewer.organisation_id)
+        .select_related("parent")
+        .annotate(objective_count=Count("objectives", filter=~Q(objectives__visibility=Visibility.PRIVATE)))
+        .order_by("-start_date", "name")
+    )
+
+
+def parent_choices(viewer: Viewer, *, cycle: Cycle, team: Team | None) -> QuerySet[Objective]:
+    """Objectives a new objective may align to: visible ones of the same cycle or its year, not closed.
+    For a team, its parent team's objectives come first (then the company's), as the form's default."""
+    cycles = [cycle.pk] + ([cycle.parent_id] if cycle.parent_id else [])
+    return (
+        visible_objectives(viewer)
+        .filter(cycle_id__in=cycles)
+        .exclude(cycle__state=CycleState.CLOSED)
+        .select_related("team", "cycle")
+        .order_by("team__name", "title")
+    )
+
+
+def contribution_choices(viewer: Viewer, *, cycle: Cycle, exclude_objective: Objective | None) -> QuerySet[KeyResult]:
+    """KRs of other visible objectives of the cycle (or its year) an objective may contribute to."""
+    cycles = [cycle.pk] + ([cycle.parent_id] if cycle.parent_id else [])
+    krs = KeyResult.objects.filter(
+        objective__in=visible_objectives(viewer).filter(cycle_id__in=cycles).values("pk")
+    ).select_related("objective")
+    if exclude_objective is not None:
+        krs = krs.exclude(objective=exclude_objective)
+    return krs.order_by("objective__title", "position")
+
+
+def visible_children(viewer: Viewer, objective: Objective) -> QuerySet[Objective]:
+    """Objectives aligned to this one that the viewer may see."""
+    return visible_objectives(viewer).filter(parent=objective).select_related("team", "owner__user").order_by("title")
+
+
+def visible_contributions(viewer: Viewer, objective: Objective) -> QuerySet[KeyResult]:
+    """The KRs this objective contributes to, as far as the viewer may see them."""
+    return visible_key_results(viewer).filter(contributing_objectives=objective).select_related("objective")
+
+
+def visible_contributors(viewer: Viewer, key_result: KeyResult) -> QuerySet[Objective]:
+    """The objectives contributing to this KR that the viewer may see."""
+    return visible_objectives(viewer).filter(contributes_to=key_result).select_related("team").order_by("title")

@@ -1,0 +1,321 @@
+"""Pages of goals: the OKRs of a scope, objectives, key results and cycles.
+
+Thin: access → form → one service or selector → render. Inline (htmx) forms get their partial,
+refused ones 422 with the errors next to the fields; plain posts redirect on success.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseForm
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from objectives import hints, selectors, services
+from objectives import progress as numbers
+from objectives.access import access_cycle, access_key_result, access_objective, can_edit_objective, can_write_in
+from objectives.forms import CycleForm, KeyResultForm, ObjectiveForm
+from objectives.models import Cycle, CycleState, KeyResult, Objective
+from okrapp.decorators import admin_required, member_required
+from okrapp.http import AuthedHttpRequest
+from okrapp.models import Team
+
+
+def apply_errors(form: BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names (the rest above the form)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def done(request: AuthedHttpRequest, url: str, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _scope_team(request: AuthedHttpRequest, raw: str | None) -> Team | None:
+    """The team of a scope parameter ('company' or a team id), checked against the organisation."""
+    if not raw or raw == "company":
+        return None
+    team = Team.objects.filter(organisation_id=request.viewer.organisation_id, pk=raw if raw.isdigit() else 0).first()
+    if team is None or (request.viewer.is_guest_only and team.pk not in request.viewer.team_roles):
+        raise Http404("No such team.")
+    return team
+
+
+def _scope_cycle(request: AuthedHttpRequest, raw: str | None) -> Cycle | None:
+    if raw and raw.isdigit():
+        return access_cycle(request.viewer, int(raw))
+    return selectors.default_cycle(request.viewer, timezone.localdate())
+
+
+def _key_result_rows(objective: Objective) -> list[dict[str, Any]]:
+    return [
+        {
+            "kr": kr,
+            "hints": hints.key_result_hints(
+                title=kr.title,
+                kind=kr.kind,
+                has_owner=kr.owner_id is not None,
+                has_target=kr.target_value is not None or kr.bound is not None,
+            ),
+        }
+        for kr in objective.key_results.all()
+    ]
+
+
+@member_required
+def okrs(request: AuthedHttpRequest) -> HttpResponse:
+    """A scope's OKRs for a cycle: the company level or a team."""
+    viewer = request.viewer
+    cycle = _scope_cycle(request, request.GET.get("cycle"))
+    scope = request.GET.get("team")
+    if scope is None and viewer.teams:
+        scope = str(viewer.teams[0].pk)
+    team = _scope_team(request, scope)
+    context: dict[str, Any] = {
+        "cycle": cycle,
+        "team": team,
+        "cycles": selectors.cycles_with_counts(viewer),
+        "teams": selectors.scope_teams(viewer),
+        "can_write": can_write_in(viewer, team) and cycle is not None and cycle.state != CycleState.CLOSED,
+    }
+    if cycle is not None:
+        objectives = list(selectors.scope_objectives(viewer, cycle=cycle, team=team))
+        context["summary"] = selectors.scope_summary(objectives, cycle=cycle, today=timezone.localdate())
+        context["cards"] = [
+            {
+                "objective": o,
+                "rows": _key_result_rows(o),
+                "hints": hints.objective_hints(key_result_count=len(o.key_results.all())),
+                "can_edit": can_edit_objective(viewer, o),
+            }
+            for o in objectives
+        ]
+    return render(request, "objectives/okrs.html", context)
+
+
+def _objective_form(
+    request: AuthedHttpRequest, *, cycle: Cycle, team: Team | None, objective: Objective | None, **kwargs: Any
+) -> ObjectiveForm:
+    parents = selectors.parent_choices(request.viewer, cycle=cycle, team=team)
+    if objective is not None:
+        parents = parents.exclude(pk=objective.pk)
+    return ObjectiveForm(
+        request.POST if request.method == "POST" else None,
+        organisation_id=request.viewer.organisation_id,
+        team=team,
+        parents=parents,
+        contributions=selectors.contribution_choices(request.viewer, cycle=cycle, exclude_objective=objective),
+        **kwargs,
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def objective_add(request: AuthedHttpRequest) -> HttpResponse:
+    viewer = request.viewer
+    cycle = _scope_cycle(request, request.GET.get("cycle"))
+    team = _scope_team(request, request.GET.get("team"))
+    if cycle is None:
+        raise Http404("No cycle yet.")
+    if not can_write_in(viewer, team):
+        raise PermissionDenied("Only leadership, or the team's leads, write objectives here.")
+    initial: dict[str, Any] = {"owner": viewer.membership.pk, "visibility": "team" if team else "company"}
+    if team is not None and team.parent_id:
+        # A team objective aligns to its parent team's objective by default, when there is exactly one.
+        above = list(selectors.parent_choices(viewer, cycle=cycle, team=team).filter(team_id=team.parent_id)[:2])
+        if len(above) == 1:
+            initial["parent"] = above[0].pk
+    form = _objective_form(request, cycle=cycle, team=team, objective=None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            objective = services.objective_create(
+                organisation=viewer.organisation, cycle=cycle, team=team, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return done(
+                request, reverse("objective_detail", args=[objective.pk]), f"Objective “{objective.title}” was created."
+            )
+    context = {"form": form, "cycle": cycle, "team": team, "objective": None}
+    template = "objectives/objective_form.html#form" if request.htmx else "objectives/objective_form.html"
+    return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def objective_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    objective = access_objective(request.viewer, pk, write=True)
+    initial = {
+        "title": objective.title,
+        "description": objective.description,
+        "owner": objective.owner_id,
+        "visibility": objective.visibility,
+        "state": objective.state,
+        "parent": objective.parent_id,
+        "value_dimension": objective.value_dimension_id,
+        "contributes_to": list(objective.contributes_to.values_list("pk", flat=True)),
+    }
+    form = _objective_form(request, cycle=objective.cycle, team=objective.team, objective=objective, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objective_update(objective=objective, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return done(request, reverse("objective_detail", args=[objective.pk]), "Objective saved.")
+    context = {"form": form, "cycle": objective.cycle, "team": objective.team, "objective": objective}
+    template = "objectives/objective_form.html#form" if request.htmx else "objectives/objective_form.html"
+    return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+
+@member_required
+def objective_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    objective = access_objective(viewer, pk)
+    objective_with_krs = selectors.scope_objectives(viewer, cycle=objective.cycle, team=objective.team).get(pk=pk)
+    cycle = objective.cycle
+    context = {
+        "objective": objective_with_krs,
+        "rows": _key_result_rows(objective_with_krs),
+        "hints": hints.objective_hints(key_result_count=len(objective_with_krs.key_results.all())),
+        "expected": numbers.expected_progress(start=cycle.start_date, end=cycle.end_date, on=timezone.localdate()),
+        "children": selectors.visible_children(viewer, objective),
+        "contributes_to": selectors.visible_contributions(viewer, objective),
+        "can_edit": can_edit_objective(viewer, objective) and cycle.state != CycleState.CLOSED,
+    }
+    return render(request, "objectives/objective_detail.html", context)
+
+
+def _key_result_form(request: AuthedHttpRequest, instance: KeyResult | None = None, **kwargs: Any) -> KeyResultForm:
+    return KeyResultForm(
+        request.POST if request.method == "POST" else None,
+        organisation_id=request.viewer.organisation_id,
+        instance=instance,
+        **kwargs,
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def key_result_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    objective = access_objective(request.viewer, pk, write=True)
+    if objective.cycle.state == CycleState.CLOSED:
+        raise PermissionDenied("This objective's cycle is closed.")
+    form = _key_result_form(request, initial={"owner": request.viewer.membership.pk, "weight": 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            kr = services.key_result_create(
+                objective=objective,
+                contributors=form.cleaned_data["contributors"],
+                kfis=form.cleaned_data["kfis"],
+                **form.definition(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return done(
+                request, reverse("objective_detail", args=[objective.pk]), f"Key result “{kr.title}” was added."
+            )
+    context = {"form": form, "objective": objective, "key_result": None}
+    template = "objectives/key_result_form.html#form" if request.htmx else "objectives/key_result_form.html"
+    return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def key_result_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    kr = access_key_result(request.viewer, pk, write=True)
+    form = _key_result_form(request, instance=kr)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.key_result_update(
+                key_result=kr,
+                contributors=form.cleaned_data["contributors"],
+                kfis=form.cleaned_data["kfis"],
+                **form.definition(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return done(request, reverse("key_result_detail", args=[kr.pk]), "Key result saved.")
+    context = {"form": form, "objective": kr.objective, "key_result": kr}
+    template = "objectives/key_result_form.html#form" if request.htmx else "objectives/key_result_form.html"
+    return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+
+@member_required
+def key_result_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    kr = access_key_result(viewer, pk)
+    cycle = kr.objective.cycle
+    context = {
+        "kr": kr,
+        "hints": hints.key_result_hints(
+            title=kr.title,
+            kind=kr.kind,
+            has_owner=kr.owner_id is not None,
+            has_target=kr.target_value is not None or kr.bound is not None,
+        ),
+        "expected": numbers.expected_progress(start=cycle.start_date, end=cycle.end_date, on=timezone.localdate()),
+        "contributors": kr.contributors.select_related("user").order_by("user__full_name"),
+        "kfis": kr.kfis.select_related("team").order_by("name"),
+        "contributing": selectors.visible_contributors(viewer, kr),
+        "can_edit": (kr.owner_id == viewer.membership.pk or can_edit_objective(viewer, kr.objective))
+        and cycle.state != CycleState.CLOSED,
+        "grade_success": numbers.grade_is_success(kr.grade, stretch=kr.stretch) if kr.grade is not None else None,
+    }
+    return render(request, "objectives/key_result_detail.html", context)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def cycle_list(request: AuthedHttpRequest) -> HttpResponse:
+    viewer = request.viewer
+    form = None
+    if viewer.is_admin:
+        form = CycleForm(request.POST if request.method == "POST" else None, organisation_id=viewer.organisation_id)
+        if request.method == "POST" and form.is_valid():
+            try:
+                cycle = services.cycle_create(organisation=viewer.organisation, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                return done(request, reverse("cycle_list"), f"Cycle {cycle.name} was created, in planning.")
+    elif request.method == "POST":
+        raise PermissionDenied("Only company admins manage cycles.")
+    context = {"cycles": selectors.cycles_with_counts(viewer), "form": form}
+    template = "objectives/cycle_list.html#add-cycle" if request.htmx else "objectives/cycle_list.html"
+    return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+
+@admin_required
+@require_POST
+def cycle_transition(request: AuthedHttpRequest, pk: int, action: str) -> HttpResponse:
+    cycle = access_cycle(request.viewer, pk, write=True)
+    try:
+        if action == "start":
+            services.cycle_activate(cycle=cycle)
+            messages.success(request, f"{cycle.name} is active: check-ins count from now on.")
+        elif action == "close":
+            services.cycle_close(cycle=cycle)
+            messages.success(
+                request,
+                f"{cycle.name} is closed. Every key result got its progress as grade; owners may adjust it with a reason.",
+            )
+        else:
+            raise Http404("No such action.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("cycle_list")
