@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 
 from objectives import hints
 from objectives import progress as numbers
-from objectives.models import Cycle, CycleState, KeyResult, Objective, Visibility
+from objectives.access_health import can_write_health_metric, health_metric_visibility
+from objectives.models import Cycle, CycleState, HealthMetric, KeyResult, Objective, ValueDimension, Visibility
 from objectives.visibility import visible_key_results, visible_objectives
 from okrapp.http import Viewer
 from okrapp.models import Team
@@ -121,3 +124,61 @@ def visible_contributions(viewer: Viewer, objective: Objective) -> QuerySet[KeyR
 def visible_contributors(viewer: Viewer, key_result: KeyResult) -> QuerySet[Objective]:
     """The objectives contributing to this KR that the viewer may see."""
     return visible_objectives(viewer).filter(contributes_to=key_result).select_related("team").order_by("title")
+
+
+# --- Health metrics and value dimensions ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    metric: HealthMetric
+    can_edit: bool
+
+
+@dataclass(frozen=True)
+class MetricGroup:
+    """The metrics of one team, or the company-wide ones (``team`` None)."""
+
+    team: Team | None
+    rows: list[MetricRow]
+
+
+def health_metric_groups(viewer: Viewer) -> list[MetricGroup]:
+    """The health metrics ``viewer`` may see, company-wide first, then by team name. Each metric carries
+    ``kfi_count``: the key results it guards that ``viewer`` may see (so no count reveals a hidden one)."""
+    visible_krs = visible_key_results(viewer).values("pk")
+    metrics = (
+        HealthMetric.objects.filter(health_metric_visibility(viewer))
+        .select_related("team")
+        .annotate(kfi_count=Count("guarded_key_results", filter=Q(guarded_key_results__in=visible_krs), distinct=True))
+        .order_by(F("team__name").asc(nulls_first=True), "team_id", Lower("name"))
+    )
+    return [
+        MetricGroup(
+            team=group[0].team,
+            rows=[MetricRow(metric=m, can_edit=can_write_health_metric(viewer, m.team_id)) for m in group],
+        )
+        for group in (list(g) for _, g in groupby(metrics, key=lambda m: m.team_id))
+    ]
+
+
+def guarded_key_results(viewer: Viewer, metric: HealthMetric) -> QuerySet[KeyResult]:
+    """The key results that take ``metric`` as a key failure indicator and that ``viewer`` may see."""
+    return (
+        visible_key_results(viewer)
+        .filter(kfis=metric)
+        .select_related("objective__team", "owner__user")
+        .order_by(Lower("objective__title"), "position", "pk")
+    )
+
+
+def value_dimensions_with_counts(viewer: Viewer) -> QuerySet[ValueDimension]:
+    """The organisation's value dimensions in order, each with ``objective_count``: the company-level
+    objectives naming it, private ones left out so that no count reveals them."""
+    not_private = [v for v in Visibility if v != Visibility.PRIVATE]
+    return ValueDimension.objects.filter(organisation_id=viewer.organisation_id).annotate(
+        objective_count=Count(
+            "objectives",
+            filter=Q(objectives__team__isnull=True, objectives__visibility__in=not_private),
+        )
+    )

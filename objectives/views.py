@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,17 +23,9 @@ from objectives.access import access_cycle, access_key_result, access_objective,
 from objectives.forms import CycleForm, KeyResultForm, ObjectiveForm
 from objectives.models import Cycle, CycleState, KeyResult, Objective
 from okrapp.decorators import admin_required, member_required
+from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
 from okrapp.models import Team
-
-
-def apply_errors(form: BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names (the rest above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def done(request: AuthedHttpRequest, url: str, message: str) -> HttpResponse:
@@ -143,7 +134,7 @@ def objective_add(request: AuthedHttpRequest) -> HttpResponse:
                 organisation=viewer.organisation, cycle=cycle, team=team, **form.cleaned_data
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return done(
                 request, reverse("objective_detail", args=[objective.pk]), f"Objective “{objective.title}” was created."
@@ -172,7 +163,7 @@ def objective_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         try:
             services.objective_update(objective=objective, **form.cleaned_data)
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return done(request, reverse("objective_detail", args=[objective.pk]), "Objective saved.")
     context = {"form": form, "cycle": objective.cycle, "team": objective.team, "objective": objective}
@@ -223,7 +214,7 @@ def key_result_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 **form.definition(),
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return done(
                 request, reverse("objective_detail", args=[objective.pk]), f"Key result “{kr.title}” was added."
@@ -247,7 +238,7 @@ def key_result_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 **form.definition(),
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return done(request, reverse("key_result_detail", args=[kr.pk]), "Key result saved.")
     context = {"form": form, "objective": kr.objective, "key_result": kr}
@@ -290,7 +281,7 @@ def cycle_list(request: AuthedHttpRequest) -> HttpResponse:
             try:
                 cycle = services.cycle_create(organisation=viewer.organisation, **form.cleaned_data)
             except ValidationError as error:
-                apply_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 return done(request, reverse("cycle_list"), f"Cycle {cycle.name} was created, in planning.")
     elif request.method == "POST":

@@ -29,6 +29,8 @@ def navigation_for(viewer: Any) -> list[NavItem]:
     items.append(NavItem("Teams", "team_list", "teams"))
     if viewer.can_browse_directory:
         items.append(NavItem("People", "people_list", "people"))
+    items.append(NavItem("Health", "health_metric_list", "health"))
+    items.append(NavItem("Value dimensions", "value_dimension_list", "value-dimensions"))
     items.append(NavItem("Cycles", "cycle_list", "cycles"))
     if viewer.is_admin:
         items.append(NavItem("System status", "system_status", "system"))

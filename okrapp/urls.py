@@ -28,5 +28,6 @@ urlpatterns = [
     path("teams/<int:pk>/members/<int:member_pk>/remove/", views.team_member_remove, name="team_member_remove"),
     path("system/", views.system_status, name="system_status"),
     path("", include("objectives.urls")),
+    path("", include("objectives.urls_health")),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,17 +13,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from okrapp import selectors, services, system
 from okrapp.access import access_membership, access_team, access_team_membership
 from okrapp.decorators import admin_required, directory_required, member_required
-from okrapp.forms import EmailLoginForm, MembershipForm, PersonAddForm, TeamForm, TeamMemberAddForm, TeamRoleForm
+from okrapp.forms import (
+    EmailLoginForm,
+    MembershipForm,
+    PersonAddForm,
+    TeamForm,
+    TeamMemberAddForm,
+    TeamRoleForm,
+    apply_service_errors,
+)
 from okrapp.http import AuthedHttpRequest
-
-
-def _apply_errors(form: BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class LoginView(auth_views.LoginView):
@@ -71,7 +69,7 @@ def person_add(request: AuthedHttpRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -97,7 +95,7 @@ def person_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         try:
             services.membership_change(membership=membership, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{membership.user.full_name}'s role was saved.")
             return redirect("person_detail", pk=membership.pk)
@@ -133,7 +131,7 @@ def team_add(request: AuthedHttpRequest) -> HttpResponse:
         try:
             team = services.team_create(organisation=organisation, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Team {team.name} was created.")
             return redirect("team_detail", pk=team.pk)
@@ -170,7 +168,7 @@ def team_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             services.team_update(team=team, **form.cleaned_data)
         except ValidationError as error:
             team.refresh_from_db()
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Team {team.name} was saved.")
             return redirect("team_detail", pk=team.pk)
@@ -189,7 +187,7 @@ def team_member_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 team=team, membership=form.cleaned_data["person"], role=form.cleaned_data["role"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{team_membership.membership.user.full_name} joined {team.name}.")
             return redirect("team_detail", pk=team.pk)

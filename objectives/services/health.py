@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from objectives import progress as numbers
@@ -14,6 +15,7 @@ from okrapp.models import Membership, Organisation, Team
 # --- Health metrics --------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def health_metric_save(
     *,
     organisation: Organisation,

@@ -20,11 +20,12 @@ def nav_labels(membership: Membership) -> list[str]:
 
 
 def test_navigation_by_role(cast):
-    assert nav_labels(cast.admin) == ["Home", "OKRs", "Teams", "People", "Cycles", "System status"]
-    assert nav_labels(cast.leadership) == ["Home", "OKRs", "Teams", "People", "Cycles"]
-    assert nav_labels(cast.lead) == ["Home", "OKRs", "Teams", "People", "Cycles"]
-    assert nav_labels(cast.member) == ["Home", "OKRs", "Teams", "People", "Cycles"]
-    assert nav_labels(cast.guest) == ["Home", "OKRs", "Teams", "Cycles"]
+    everyone = ["Home", "OKRs", "Teams", "People", "Health", "Value dimensions", "Cycles"]
+    assert nav_labels(cast.admin) == [*everyone, "System status"]
+    assert nav_labels(cast.leadership) == everyone
+    assert nav_labels(cast.lead) == everyone
+    assert nav_labels(cast.member) == everyone
+    assert nav_labels(cast.guest) == ["Home", "OKRs", "Teams", "Health", "Value dimensions", "Cycles"]
 
 
 @pytest.mark.parametrize(

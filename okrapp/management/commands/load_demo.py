@@ -1,7 +1,10 @@
+import importlib
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from okrapp.demo_data import load_demo
 from okrapp.demo_logins import DEMO_PASSWORD, ROLE_LOGINS
@@ -14,6 +17,18 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("load_demo runs only with DEBUG on: its logins share the password 'demo'.")
         result = load_demo()
+        # Each app may add its part of the demo in a `demo_data` module with `load_demo(organisation, today=)`;
+        # looked up by name so the core does not import the apps built on it.
+        for config in apps.get_app_configs():
+            if config.name == "okrapp":
+                continue
+            try:
+                module = importlib.import_module(f"{config.name}.demo_data")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo_data":
+                    raise
+                continue
+            self.stdout.write(module.load_demo(result.organisation, today=timezone.localdate()))
         self.stdout.write(
             f"Demo organisation {result.organisation.name}: "
             f"{result.created_teams} teams and {result.created_people} people added "
