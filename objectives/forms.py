@@ -175,6 +175,8 @@ class KeyResultForm(forms.ModelForm):
         ).select_related("team")
         self.fields["weight"].widget.attrs.update(step="0.5", min="0.5")
         self.fields["bound_keep"].choices = [("", "Choose…"), *self.fields["bound_keep"].choices[1:]]  # type: ignore[attr-defined]
+        for name in ("start_value", "target_value", "bound_keep", "bound"):
+            self.fields[name].conditional = True  # type: ignore[attr-defined]  # required for its kind only
         for name in ("start_value", "target_value", "current_value", "bound"):
             self.fields[name].widget.attrs.update(step="any")
 
@@ -211,3 +213,31 @@ class CycleForm(forms.ModelForm):
         self.fields["parent"].queryset = Cycle.objects.filter(  # type: ignore[attr-defined]
             organisation_id=organisation_id, kind=CycleKind.YEAR
         )
+
+
+class MoveKeyResultForm(forms.Form):
+    objective = ObjectiveChoiceField(label="Move to objective", queryset=Objective.objects.none())
+
+    def __init__(self, *args: Any, objectives: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["objective"].queryset = objectives  # type: ignore[attr-defined]
+
+
+class GradeForm(forms.Form):
+    grade = forms.FloatField(
+        label="Grade", min_value=0.0, max_value=1.0, help_text="0.0 to 1.0; 0.7 on a stretch key result is a success."
+    )
+    grade_reason = forms.CharField(
+        label="Why this grade",
+        max_length=300,
+        required=False,
+        help_text="Needed when the grade differs from the progress.",
+    )
+
+
+class CarryOverForm(forms.Form):
+    cycle = forms.ModelChoiceField(label="Into the cycle", queryset=Cycle.objects.none())
+
+    def __init__(self, *args: Any, cycles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = cycles  # type: ignore[attr-defined]

@@ -111,6 +111,20 @@ def contribution_choices(viewer: Viewer, *, cycle: Cycle, exclude_objective: Obj
     return krs.order_by("objective__title", "position")
 
 
+def visible_objectives_of_cycle(viewer: Viewer, cycle: Cycle) -> QuerySet[Objective]:
+    return visible_objectives(viewer).filter(cycle=cycle).order_by("team__name", "title")
+
+
+def carry_over_cycles(viewer: Viewer, objective: Objective) -> QuerySet[Cycle]:
+    """Cycles an objective may be carried into: this organisation's open ones, other than its own."""
+    return (
+        Cycle.objects.filter(organisation_id=viewer.organisation_id)
+        .exclude(state=CycleState.CLOSED)
+        .exclude(pk=objective.cycle_id)
+        .order_by("start_date")
+    )
+
+
 def visible_children(viewer: Viewer, objective: Objective) -> QuerySet[Objective]:
     """Objectives aligned to this one that the viewer may see."""
     return visible_objectives(viewer).filter(parent=objective).select_related("team", "owner__user").order_by("title")

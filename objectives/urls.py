@@ -10,6 +10,10 @@ urlpatterns = [
     path("objectives/<int:pk>/key-results/add/", views.key_result_add, name="key_result_add"),
     path("key-results/<int:pk>/", views.key_result_detail, name="key_result_detail"),
     path("key-results/<int:pk>/edit/", views.key_result_edit, name="key_result_edit"),
+    path("key-results/<int:pk>/move/", views.key_result_move, name="key_result_move"),
+    path("key-results/<int:pk>/promote/", views.key_result_promote, name="key_result_promote"),
+    path("key-results/<int:pk>/grade/", views.key_result_grade, name="key_result_grade"),
+    path("objectives/<int:pk>/carry-over/", views.objective_carry_over, name="objective_carry_over"),
     path("cycles/", views.cycle_list, name="cycle_list"),
     path("cycles/<int:pk>/<slug:action>/", views.cycle_transition, name="cycle_transition"),
 ]

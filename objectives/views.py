@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from objectives import hints, selectors, services
 from objectives import progress as numbers
 from objectives.access import access_cycle, access_key_result, access_objective, can_edit_objective, can_write_in
-from objectives.forms import CycleForm, KeyResultForm, ObjectiveForm
+from objectives.forms import CarryOverForm, CycleForm, GradeForm, KeyResultForm, MoveKeyResultForm, ObjectiveForm
 from objectives.models import Cycle, CycleState, KeyResult, Objective
 from okrapp.decorators import admin_required, member_required
 from okrapp.forms import apply_service_errors
@@ -185,6 +185,9 @@ def objective_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "children": selectors.visible_children(viewer, objective),
         "contributes_to": selectors.visible_contributions(viewer, objective),
         "can_edit": can_edit_objective(viewer, objective) and cycle.state != CycleState.CLOSED,
+        "carry_over_form": CarryOverForm(cycles=selectors.carry_over_cycles(viewer, objective))
+        if can_edit_objective(viewer, objective)
+        else None,
     }
     return render(request, "objectives/objective_detail.html", context)
 
@@ -246,12 +249,14 @@ def key_result_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context, status=422 if request.method == "POST" else 200)
 
 
-@member_required
-def key_result_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+def _key_result_context(
+    request: AuthedHttpRequest, kr: KeyResult, *, grade_form: GradeForm | None = None
+) -> dict[str, Any]:
     viewer = request.viewer
-    kr = access_key_result(viewer, pk)
     cycle = kr.objective.cycle
-    context = {
+    is_editor = kr.owner_id == viewer.membership.pk or can_edit_objective(viewer, kr.objective)
+    closed = cycle.state == CycleState.CLOSED
+    return {
         "kr": kr,
         "hints": hints.key_result_hints(
             title=kr.title,
@@ -263,11 +268,21 @@ def key_result_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "contributors": kr.contributors.select_related("user").order_by("user__full_name"),
         "kfis": kr.kfis.select_related("team").order_by("name"),
         "contributing": selectors.visible_contributors(viewer, kr),
-        "can_edit": (kr.owner_id == viewer.membership.pk or can_edit_objective(viewer, kr.objective))
-        and cycle.state != CycleState.CLOSED,
+        "can_edit": is_editor and not closed,
+        "can_promote": not closed and can_edit_objective(viewer, kr.objective),
+        "move_form": MoveKeyResultForm(objectives=_editable_objectives(request, kr))
+        if is_editor and not closed
+        else None,
+        "grade_form": grade_form
+        or (GradeForm(initial={"grade": kr.grade, "grade_reason": kr.grade_reason}) if is_editor and closed else None),
         "grade_success": numbers.grade_is_success(kr.grade, stretch=kr.stretch) if kr.grade is not None else None,
     }
-    return render(request, "objectives/key_result_detail.html", context)
+
+
+@member_required
+def key_result_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    kr = access_key_result(request.viewer, pk)
+    return render(request, "objectives/key_result_detail.html", _key_result_context(request, kr))
 
 
 @member_required
@@ -310,3 +325,83 @@ def cycle_transition(request: AuthedHttpRequest, pk: int, action: str) -> HttpRe
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("cycle_list")
+
+
+def _editable_objectives(request: AuthedHttpRequest, kr: KeyResult) -> Any:
+    """Objectives of the same cycle a KR may move to: visible, writable by the viewer, not its own."""
+    candidates = (
+        selectors.visible_objectives_of_cycle(request.viewer, kr.objective.cycle)
+        .exclude(pk=kr.objective_id)
+        .select_related("team", "owner")
+    )
+    allowed = [o.pk for o in candidates if can_edit_objective(request.viewer, o)]
+    return candidates.filter(pk__in=allowed)
+
+
+@member_required
+@require_POST
+def key_result_move(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    kr = access_key_result(request.viewer, pk, write=True)
+    form = MoveKeyResultForm(request.POST, objectives=_editable_objectives(request, kr))
+    if form.is_valid():
+        try:
+            services.key_result_move(key_result=kr, objective=form.cleaned_data["objective"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Moved to “{form.cleaned_data['objective'].title}”.")
+    else:
+        messages.error(request, "Choose an objective you may change, in the same cycle.")
+    return redirect("key_result_detail", pk=kr.pk)
+
+
+@member_required
+@require_POST
+def key_result_promote(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    kr = access_key_result(request.viewer, pk, write=True)
+    if not can_edit_objective(request.viewer, kr.objective):
+        raise PermissionDenied("Only the objective's owner, its team's lead or leadership can promote its key results.")
+    objective = services.key_result_promote(key_result=kr)
+    messages.success(request, f"“{objective.title}” is now an objective aligned to “{kr.objective.title}”, as a draft.")
+    return redirect("objective_detail", pk=objective.pk)
+
+
+@member_required
+@require_POST
+def key_result_grade(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    kr = access_key_result(request.viewer, pk)
+    if not (kr.owner_id == request.viewer.membership.pk or can_edit_objective(request.viewer, kr.objective)):
+        raise PermissionDenied("Only the key result's owner, its objective's owner or the team lead can grade it.")
+    form = GradeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.key_result_grade(
+                key_result=kr, grade=form.cleaned_data["grade"], reason=form.cleaned_data["grade_reason"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Grade saved.")
+            return redirect("key_result_detail", pk=kr.pk)
+    return render(
+        request, "objectives/key_result_detail.html", _key_result_context(request, kr, grade_form=form), status=422
+    )
+
+
+@member_required
+@require_POST
+def objective_carry_over(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    objective = access_objective(request.viewer, pk, write=True)
+    form = CarryOverForm(request.POST, cycles=selectors.carry_over_cycles(request.viewer, objective))
+    if not form.is_valid():
+        messages.error(request, "Choose a cycle in planning or active.")
+        return redirect("objective_detail", pk=objective.pk)
+    try:
+        copy = services.objective_carry_over(objective=objective, to_cycle=form.cleaned_data["cycle"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("objective_detail", pk=objective.pk)
+    messages.success(
+        request, f"Carried over into {copy.cycle.name} as a draft, with its key results (not their check-ins)."
+    )
+    return redirect("objective_detail", pk=copy.pk)

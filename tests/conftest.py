@@ -4,11 +4,14 @@ outsider from another organisation who must get 404 on everything of theirs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 
+from objectives import services as objective_services
+from objectives.models import Cycle
 from okrapp.models import CompanyRole, Membership, Organisation, Team, TeamRole
-from tests.factories import MembershipFactory, OrganisationFactory, TeamFactory, TeamMembershipFactory
+from tests.factories import CycleFactory, MembershipFactory, OrganisationFactory, TeamFactory, TeamMembershipFactory
 
 
 @dataclass
@@ -90,3 +93,50 @@ def login(client):
         return client
 
     return _login
+
+
+TODAY = date(2026, 11, 16)  # 46 of the quarter's 91 days: expected progress 46/91 ≈ 0.505
+
+
+@pytest.fixture
+def quarter(cast) -> Cycle:
+    return CycleFactory(
+        organisation=cast.org, name="Q4 2026", start_date=date(2026, 10, 1), end_date=date(2026, 12, 31)
+    )
+
+
+@pytest.fixture
+def okrs(cast, quarter):
+    """A company objective with a department and a team objective aligned under it."""
+    company = objective_services.objective_create(
+        organisation=cast.org,
+        cycle=quarter,
+        team=None,
+        title="Customers love paying us",
+        owner=cast.leadership,
+        state="active",
+        today=TODAY,
+    )
+    dept = objective_services.objective_create(
+        organisation=cast.org,
+        cycle=quarter,
+        team=cast.department,
+        title="Engineering ships faster",
+        owner=cast.lead,
+        visibility="company",
+        state="active",
+        parent=company,
+        today=TODAY,
+    )
+    team = objective_services.objective_create(
+        organisation=cast.org,
+        cycle=quarter,
+        team=cast.team,
+        title="Checkout is fast",
+        owner=cast.lead,
+        visibility="team",
+        state="active",
+        parent=dept,
+        today=TODAY,
+    )
+    return company, dept, team

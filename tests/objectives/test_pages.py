@@ -245,3 +245,69 @@ def test_only_admins_manage_cycles(login, cast, quarter):
     assert client.post(reverse("cycle_list"), {"name": "X"}).status_code == 403
     assert client.post(reverse("cycle_transition", args=[quarter.pk, "close"])).status_code == 403
     assert login(cast.outsider).post(reverse("cycle_transition", args=[quarter.pk, "close"])).status_code == 404
+
+
+def test_move_and_promote_from_the_key_result_page(login, cast, okrs):
+    _company, dept, team = okrs
+    kr = services.key_result_create(
+        objective=team, title="Latency", start_value=800, target_value=300, current_value=550, today=TODAY
+    )
+    client = login(cast.lead)
+    page = client.get(reverse("key_result_detail", args=[kr.pk])).content.decode()
+    assert "Move key result" in page and "Promote to objective" in page
+    assert client.post(reverse("key_result_move", args=[kr.pk]), {"objective": dept.pk}).status_code == 302
+    kr.refresh_from_db()
+    assert kr.objective == dept
+    response = client.post(reverse("key_result_promote", args=[kr.pk]))
+    promoted = Objective.objects.get(title="Latency")
+    assert response["Location"] == reverse("objective_detail", args=[promoted.pk])
+    assert promoted.parent == dept
+
+
+def test_member_cannot_move_or_promote(login, cast, okrs):
+    kr = services.key_result_create(objective=okrs[2], title="X", kind="milestone", today=TODAY)
+    client = login(cast.member)
+    assert client.post(reverse("key_result_move", args=[kr.pk]), {"objective": okrs[1].pk}).status_code == 403
+    assert client.post(reverse("key_result_promote", args=[kr.pk])).status_code == 403
+
+
+def test_grade_after_close_needs_a_reason_to_differ(login, cast, okrs, quarter):
+    kr = services.key_result_create(
+        objective=okrs[2],
+        title="Latency",
+        start_value=0,
+        target_value=10,
+        current_value=6,
+        owner=cast.member,
+        today=TODAY,
+    )
+    services.cycle_close(cycle=quarter)
+    client = login(cast.member)
+    assert "Save grade" in client.get(reverse("key_result_detail", args=[kr.pk])).content.decode()
+    refused = client.post(reverse("key_result_grade", args=[kr.pk]), {"grade": "0.8", "grade_reason": ""})
+    assert refused.status_code == 422 and "Say why the grade differs" in refused.content.decode()
+    assert client.post(reverse("key_result_grade", args=[kr.pk]), {"grade": "1.5"}).status_code == 422
+    ok = client.post(reverse("key_result_grade", args=[kr.pk]), {"grade": "0.8", "grade_reason": "Shipped in week 13"})
+    assert ok.status_code == 302
+    kr.refresh_from_db()
+    assert (kr.grade, kr.grade_reason) == (0.8, "Shipped in week 13")
+    assert login(cast.guest).post(reverse("key_result_grade", args=[kr.pk]), {"grade": "0"}).status_code == 403
+
+
+def test_carry_over_from_the_objective_page(login, cast, okrs):
+    from datetime import date
+
+    from tests.factories import CycleFactory
+
+    nxt = CycleFactory(
+        organisation=cast.org, name="Q1 2027", state="planning", start_date=date(2027, 1, 1), end_date=date(2027, 3, 31)
+    )
+    services.key_result_create(
+        objective=okrs[2], title="Latency", start_value=800, target_value=300, current_value=500, today=TODAY
+    )
+    client = login(cast.lead)
+    assert "Carry over" in client.get(reverse("objective_detail", args=[okrs[2].pk])).content.decode()
+    response = client.post(reverse("objective_carry_over", args=[okrs[2].pk]), {"cycle": nxt.pk})
+    copy = Objective.objects.get(cycle=nxt)
+    assert response["Location"] == reverse("objective_detail", args=[copy.pk])
+    assert copy.key_results.get().start_value == 500
