@@ -122,7 +122,8 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         "Become the easiest way for small businesses to get paid", ceo, cycle=year, dimension="Customer value"
     )
     kr(mission, "Net revenue retention", ceo, start_value=98, target_value=110, current_value=104, unit="%")
-    kr(mission, "Paying customers", vp, start_value=2400, target_value=4000, current_value=3350, unit="customers")
+    kr(mission, "Paying customers", vp, start_value=2400, target_value=4000, current_value=3350)
+    kr(mission, "Payments processed per month", cto, start_value=40, target_value=75, current_value=61, unit="M €")
 
     delight = objective("Delight customers at every payment", ceo, dimension="Customer value", parent=mission)
     nps = kr(delight, "Net Promoter Score", ceo, start_value=32, target_value=45, current_value=38)
@@ -135,6 +136,7 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         progress_from_aligned=True,
     )
     grow = objective("Grow revenue efficiently", vp, dimension="Business value", parent=mission)
+    kr(delight, "Support tickets per 100 customers", ceo, start_value=12, target_value=6, current_value=9)
     kr(
         grow,
         "Annual recurring revenue",
@@ -156,8 +158,10 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         unit="%",
     )
     reliable = objective("Run a reliable, secure platform", cto, dimension="Operational excellence")
+    kr(grow, "Sales cycle length", vp, start_value=45, target_value=30, current_value=38, unit="days")
     kr(reliable, "Uptime", cto, kind="guardrail", bound=99.95, bound_keep="above", current_value=99.97, unit="%")
-    kr(reliable, "Sev-1 incidents per month", cto, start_value=4, target_value=1, current_value=2, unit="incidents")
+    kr(reliable, "Sev-1 incidents per month", cto, start_value=4, target_value=1, current_value=2)
+    kr(reliable, "Mean time to restore", cto, start_value=90, target_value=30, current_value=55, unit="min")
     bets = objective("Learn fast from new bets", cto, dimension="Innovation")
     kr(
         bets,
@@ -166,9 +170,9 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         start_value=0,
         target_value=3,
         current_value=1,
-        unit="experiments",
     )
     kr(bets, "AI reconciliation beta live with 10 customers", cto, kind="milestone")
+    kr(bets, "Customers in the design partner programme", vp, start_value=4, target_value=15, current_value=9)
     team_people = objective("Build a team people want to join", people["admin"], dimension="People")
     kr(team_people, "Employee NPS", people["admin"], start_value=20, target_value=35, current_value=24)
     kr(
@@ -183,11 +187,23 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
 
     # Departments.
     eng = objective("Engineering ships faster and safer", cto, team_name="Product & Engineering", parent=reliable)
+    kr(
+        team_people,
+        "Regretted attrition stays low",
+        people["admin"],
+        kind="guardrail",
+        bound=5,
+        bound_keep="below",
+        current_value=3.5,
+        unit="%",
+    )
     kr(eng, "Deploys per week", cto, start_value=3, target_value=10, current_value=6, unit="deploys")
     kr(eng, "Change failure rate", cto, start_value=18, target_value=8, current_value=12, unit="%")
+    kr(eng, "Lead time for changes", cto, start_value=6, target_value=2, current_value=4, unit="days")
     gtm = objective("Win more of the right customers", vp, team_name="Go-to-Market", parent=grow)
     kr(gtm, "Qualified pipeline", vp, start_value=1.2, target_value=2.0, current_value=1.5, unit="M €")
     kr(gtm, "Win rate", vp, start_value=18, target_value=25, current_value=20, unit="%")
+    kr(gtm, "Net revenue from expansion", vp, start_value=0.3, target_value=0.6, current_value=0.42, unit="M €")
 
     # Teams.
     checkout = objective(
@@ -356,7 +372,6 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         start_value=0,
         target_value=5,
         current_value=2,
-        unit="customers",
     )
     return (
         f"OKRs: 3 cycles, {Objective.objects.filter(organisation=org).count()} objectives, "

@@ -65,7 +65,7 @@ class ScopeSummary:
     count_hint: str | None
 
 
-def scope_summary(objectives: list[Objective], *, cycle: Cycle, today: date) -> ScopeSummary:
+def scope_summary(objectives: list[Objective], *, cycle: Cycle, today: date, per_team: bool = True) -> ScopeSummary:
     """Roll-up of a scope: the mean progress of its objectives, private ones left out so no figure
     reveals them."""
     shared = [o for o in objectives if o.visibility != Visibility.PRIVATE]
@@ -73,7 +73,8 @@ def scope_summary(objectives: list[Objective], *, cycle: Cycle, today: date) -> 
         progress=numbers.rollup_progress(o.progress for o in shared),
         expected=numbers.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today),
         objective_count=len(objectives),
-        count_hint=hints.objective_count_hint(len(objectives)),
+        # "Two to four objectives" is guidance per team and cycle, not for the company level.
+        count_hint=hints.objective_count_hint(len(objectives)) if per_team else None,
     )
 
 

@@ -82,7 +82,9 @@ def okrs(request: AuthedHttpRequest) -> HttpResponse:
     }
     if cycle is not None:
         objectives = list(selectors.scope_objectives(viewer, cycle=cycle, team=team))
-        context["summary"] = selectors.scope_summary(objectives, cycle=cycle, today=timezone.localdate())
+        context["summary"] = selectors.scope_summary(
+            objectives, cycle=cycle, today=timezone.localdate(), per_team=team is not None
+        )
         context["cards"] = [
             {
                 "objective": o,
