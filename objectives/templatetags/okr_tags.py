@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -25,7 +26,9 @@ def percent(value: float | None) -> str:
     """0.64 → '64 %'; None → '—'."""
     if value is None:
         return "—"
-    return f"{round(value * 100)} %"
+    # Half up, the way people round (Python's round() would turn 0.325 into "32 %").
+    whole = Decimal(repr(value * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{whole} %"
 
 
 @register.filter
@@ -53,6 +56,7 @@ def progress_bar(
         "css": STATUS_CLASS.get(Status(status), "none") if status else "none",
         "words": words,
         "value": value,
+        "text": percent(value),
     }
 
 

@@ -344,3 +344,12 @@ def test_worse_ranks_bands():
     assert p.worse(Status.ON_TRACK, Status.OFF_TRACK, Status.AT_RISK) == Status.OFF_TRACK
     assert p.worse(None, None) == Status.ON_TRACK
     assert Status.AT_RISK.label == "At risk"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(0.325, "33 %"), (0.645, "65 %"), (0.0, "0 %"), (1.0, "100 %"), (None, "—")]
+)
+def test_percent_rounds_half_up(value, text):
+    from objectives.templatetags.okr_tags import percent
+
+    assert percent(value) == text
