@@ -10,7 +10,7 @@ RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
 # Static files are collected at build time (placeholder settings: nothing connects here).
 RUN DEBUG=off SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-xx ALLOWED_HOSTS=build \
-    DATABASE_URL=postgres://build@build/build CELERY_BROKER_URL=redis://build:6379/0 \
+    SITE_URL=https://build DATABASE_URL=postgres://build@build/build CELERY_BROKER_URL=redis://build:6379/0 \
     python manage.py collectstatic --noinput \
  && useradd --system --uid 10001 okr && chown -R okr /app
 USER okr

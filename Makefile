@@ -41,7 +41,7 @@ check-migrations: $(STAMP)
 # Django's deployment checklist under production-like settings (values are placeholders).
 check-deploy: $(STAMP)
 	DEBUG=off SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	ALLOWED_HOSTS=okr.example.com DATABASE_URL=postgres://okr@db.example.com:5432/okr \
+	ALLOWED_HOSTS=okr.example.com SITE_URL=https://okr.example.com DATABASE_URL=postgres://okr@db.example.com:5432/okr \
 	CELERY_BROKER_URL=redis://redis.example.com:6379/0 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
