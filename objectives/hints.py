@@ -55,7 +55,7 @@ def key_result_hints(*, title: str, kind: str, has_owner: bool, has_target: bool
 
 def objective_hints(*, key_result_count: int) -> list[str]:
     if key_result_count == 0:
-        return ["No key results yet: add three to five measurable outcomes."]
+        return []  # the empty key-result table says what to do
     if key_result_count < MIN_KEY_RESULTS:
         return [
             f"{key_result_count} key result{'s' if key_result_count > 1 else ''}: three to five usually say "

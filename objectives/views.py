@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from objectives import hints, selectors, services
 from objectives import progress as numbers
@@ -29,8 +29,12 @@ from okrapp.models import Team
 
 
 def done(request: AuthedHttpRequest, url: str, message: str) -> HttpResponse:
+    """Success: a plain POST redirects to ``url``; an inline (htmx) form reloads the page it sits on,
+    so the person stays where they were and sees the new numbers."""
     messages.success(request, message)
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if request.htmx:
+        return HttpResponseClientRefresh() if request.htmx.current_url else HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def _scope_team(request: AuthedHttpRequest, raw: str | None) -> Team | None:
