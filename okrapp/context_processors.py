@@ -25,6 +25,7 @@ def navigation_for(viewer: Any) -> list[NavItem]:
     items = [NavItem("Home", "home", "")]
     if viewer is None:
         return items
+    items.append(NavItem("My week", "my_week", "my-week"))
     items.append(NavItem("OKRs", "okrs", "okrs"))
     items.append(NavItem("Teams", "team_list", "teams"))
     if viewer.can_browse_directory:

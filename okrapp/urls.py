@@ -29,5 +29,6 @@ urlpatterns = [
     path("system/", views.system_status, name="system_status"),
     path("", include("objectives.urls")),
     path("", include("objectives.urls_health")),
+    path("", include("checkins.urls")),
     path("admin/", admin.site.urls),
 ]

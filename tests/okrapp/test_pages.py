@@ -20,12 +20,12 @@ def nav_labels(membership: Membership) -> list[str]:
 
 
 def test_navigation_by_role(cast):
-    everyone = ["Home", "OKRs", "Teams", "People", "Health", "Value dimensions", "Cycles"]
+    everyone = ["Home", "My week", "OKRs", "Teams", "People", "Health", "Value dimensions", "Cycles"]
     assert nav_labels(cast.admin) == [*everyone, "System status"]
     assert nav_labels(cast.leadership) == everyone
     assert nav_labels(cast.lead) == everyone
     assert nav_labels(cast.member) == everyone
-    assert nav_labels(cast.guest) == ["Home", "OKRs", "Teams", "Health", "Value dimensions", "Cycles"]
+    assert nav_labels(cast.guest) == ["Home", "My week", "OKRs", "Teams", "Health", "Value dimensions", "Cycles"]
 
 
 @pytest.mark.parametrize(

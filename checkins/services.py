@@ -1,0 +1,173 @@
+"""Writes of the series: check-ins and metric readings. Each hands the series' summary to
+``objectives`` in the same transaction."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from checkins.models import CheckIn, MetricReading
+from checkins.weeks import local_today, week_of
+from objectives import progress as numbers
+from objectives.models import CycleState, HealthMetric, KeyResult
+from objectives.progress import Bound, Direction, Kind
+from objectives.services.recompute import recompute_key_result_chain
+from objectives.services.series import SeriesSummary, key_result_apply_series
+from okrapp.http import Viewer
+from okrapp.models import TeamRole
+
+
+def can_check_in(viewer: Viewer, key_result: KeyResult) -> bool:
+    """Check-ins are written by the KR's owner, its contributors, or the lead of its objective's team."""
+    me = viewer.membership.pk
+    if key_result.owner_id == me:
+        return True
+    team_id = key_result.objective.team_id
+    if team_id is not None and viewer.team_roles.get(team_id) == TeamRole.LEAD:
+        return True
+    return key_result.contributors.filter(pk=me).exists()
+
+
+def series_summary(key_result: KeyResult) -> SeriesSummary:
+    """The summary of a KR's check-ins in its cycle: the latest (highest week) value and confidence,
+    and for a guardrail how many kept the bound."""
+    cycle = key_result.objective.cycle
+    checkins = list(
+        CheckIn.objects.filter(key_result=key_result, week__gte=week_of(cycle.start_date), week__lte=cycle.end_date)
+        .order_by("-week")
+        .only("week", "value", "done", "confidence", "updated_at")
+    )
+    if not checkins:
+        return SeriesSummary(latest_value=None, latest_done=None, confidence=None, last_checkin_at=None)
+    latest = checkins[0]
+    kept = total = 0
+    if key_result.kind == Kind.GUARDRAIL and key_result.bound is not None and key_result.bound_keep:
+        values = [c.value for c in checkins if c.value is not None]
+        total = len(values)
+        kept = sum(
+            numbers.guardrail_keeps(v, bound=key_result.bound, keep=Bound(key_result.bound_keep)) for v in values
+        )
+    return SeriesSummary(
+        latest_value=latest.value,
+        latest_done=latest.done,
+        confidence=latest.confidence,
+        last_checkin_at=latest.updated_at,
+        guardrail_kept=kept,
+        guardrail_total=total,
+    )
+
+
+def _check(
+    *, key_result: KeyResult, week: date, today: date, value: float | None, done: bool | None, confidence: float | None
+) -> None:
+    errors: dict[str, str] = {}
+    cycle = key_result.objective.cycle
+    if cycle.state == CycleState.CLOSED:
+        raise ValidationError("This key result's cycle is closed: its check-ins can no longer change.")
+    if week != week_of(week):
+        errors["week"] = "Choose a week (its Monday)."
+    elif week > week_of(today):
+        errors["week"] = "That week has not started yet."
+    elif week < week_of(cycle.start_date) or week > cycle.end_date:
+        errors["week"] = (
+            f"That week lies outside {cycle.name} ({cycle.start_date:%-d %b} – {cycle.end_date:%-d %b %Y})."
+        )
+    if confidence is None or not math.isfinite(confidence):
+        errors["confidence"] = "Give your confidence, from 0.0 (no chance) to 1.0 (certain)."
+    elif not 0 <= confidence <= 1:
+        errors["confidence"] = "Confidence lies between 0.0 and 1.0."
+    if key_result.kind == Kind.MILESTONE:
+        if done is None:
+            errors["done"] = "Say whether it is done."
+    elif value is None or not math.isfinite(value):
+        errors["value"] = "Enter this week's value as a number."
+    if errors:
+        raise ValidationError(errors)
+
+
+def checkin_save(
+    *,
+    viewer: Viewer,
+    key_result: KeyResult,
+    week: date | None = None,
+    value: float | None = None,
+    done: bool | None = None,
+    confidence: float | None,
+    what_changed: str = "",
+    next_steps: str = "",
+    blockers: str = "",
+    today: date | None = None,
+) -> CheckIn:
+    """Record a KR's check-in for a week (this week by default); saving again in the same week updates
+    it. The KR's current value and confidence follow its latest check-in."""
+    if not can_check_in(viewer, key_result):
+        raise PermissionDenied("Only the key result's owner, its contributors or the team lead check in on it.")
+    today = today or local_today(viewer.organisation.time_zone)
+    week = week or week_of(today)
+    _check(key_result=key_result, week=week, today=today, value=value, done=done, confidence=confidence)
+    with transaction.atomic():
+        # The KR row lock serialises saves of one KR: a double click makes one check-in, not two.
+        locked = KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=key_result.pk)
+        checkin, _ = CheckIn.objects.update_or_create(
+            key_result=locked,
+            week=week,
+            defaults={
+                "organisation_id": locked.organisation_id,
+                "value": None if locked.kind == Kind.MILESTONE else value,
+                "done": done if locked.kind == Kind.MILESTONE else None,
+                "confidence": confidence,
+                "what_changed": what_changed.strip(),
+                "next_steps": next_steps.strip(),
+                "blockers": blockers.strip(),
+                "author": viewer.membership,
+            },
+        )
+        key_result_apply_series(key_result_id=locked.pk, summary=series_summary(locked), today=today)
+    return checkin
+
+
+# --- Metric readings -------------------------------------------------------------------------------
+
+
+def reading_save(
+    *, metric: HealthMetric, taken_on: date, value: float, note: str = "", author_id: int | None, today: date
+) -> MetricReading:
+    """Record a dated value of a health metric (one per day: the same day again replaces it); the
+    metric's latest value and light follow the newest reading, and KRs it guards are recomputed."""
+    errors: dict[str, str] = {}
+    if taken_on > today:
+        errors["taken_on"] = "That day has not come yet."
+    if not math.isfinite(value):
+        errors["value"] = "Enter the value as a number."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = HealthMetric.objects.select_for_update().get(pk=metric.pk)
+        reading, _ = MetricReading.objects.update_or_create(
+            metric=locked,
+            taken_on=taken_on,
+            defaults={
+                "organisation_id": locked.organisation_id,
+                "value": value,
+                "note": note.strip(),
+                "author_id": author_id,
+            },
+        )
+        newest = MetricReading.objects.filter(metric=locked).order_by("-taken_on", "-created_at").first()
+        locked.latest_value = newest.value if newest else None
+        locked.latest_at = None if newest is None else timezone.make_aware(datetime.combine(newest.taken_on, time.min))
+        light = numbers.health_light(
+            value=locked.latest_value,
+            direction=Direction(locked.direction),
+            green=locked.green_threshold,
+            amber=locked.amber_threshold,
+        )
+        locked.light = light.value if light else ""
+        locked.save(update_fields=["latest_value", "latest_at", "light"])
+        for kr_id in KeyResult.objects.filter(kfis=locked).values_list("pk", flat=True):
+            recompute_key_result_chain(key_result_id=kr_id, today=today)
+    return reading

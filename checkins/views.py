@@ -1,0 +1,170 @@
+"""Pages of the series: My week (inline check-ins), and the check-in of a past week from a KR page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from checkins import selectors, services
+from checkins.forms import CheckInForm
+from checkins.weeks import local_today, week_label, week_of
+from objectives.access import access_key_result
+from objectives.models import KeyResult
+from objectives.progress import expected_progress
+from okrapp.decorators import member_required
+from okrapp.forms import apply_service_errors
+from okrapp.http import AuthedHttpRequest
+
+
+def plain(value: float | None) -> str | None:
+    """A number for an input field: 350 rather than 350.0."""
+    return None if value is None else f"{value:.10g}"
+
+
+def _today(request: AuthedHttpRequest) -> date:
+    return local_today(request.viewer.organisation.time_zone)
+
+
+def _row_form(row: selectors.WeekRow, data: Any = None) -> CheckInForm:
+    kr = row.key_result
+    prefill = row.prefill
+    initial: dict[str, Any] = {}
+    if prefill is not None:
+        initial = {
+            "value": plain(prefill.value),
+            "confidence": prefill.confidence,
+            "next_steps": prefill.next_steps,
+            "blockers": prefill.blockers,
+        }
+        if prefill.done is not None:
+            initial["done"] = "yes" if prefill.done else "no"
+        if row.this_week is not None:
+            initial["what_changed"] = row.this_week.what_changed
+    elif kr.current_value is not None:
+        initial["value"] = plain(kr.current_value)
+    return CheckInForm(data, key_result=kr, prefix=f"kr{kr.pk}", initial=initial)
+
+
+def _row_context(
+    request: AuthedHttpRequest, row: selectors.WeekRow, form: CheckInForm, *, saved: bool = False
+) -> dict[str, Any]:
+    cycle = row.key_result.objective.cycle
+    return {
+        "row": row,
+        "form": form,
+        "saved": saved,
+        "can_check_in": services.can_check_in(request.viewer, row.key_result),
+        "expected": expected_progress(start=cycle.start_date, end=cycle.end_date, on=_today(request)),
+    }
+
+
+@member_required
+def my_week(request: AuthedHttpRequest) -> HttpResponse:
+    today = _today(request)
+    week = week_of(today)
+    rows = selectors.my_week(request.viewer, week=week)
+    entries = [_row_context(request, row, _row_form(row)) for row in rows]
+    done = sum(1 for row in rows if row.this_week is not None)
+    return render(
+        request,
+        "checkins/my_week.html",
+        {
+            "entries": entries,
+            "week": week,
+            "week_label": week_label(week),
+            "done_count": done,
+            "checkin_day": request.viewer.organisation.get_checkin_day_display(),
+        },
+    )
+
+
+@member_required
+@require_POST
+def checkin_row(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Save one KR's check-in for this week from its My week row; htmx gets the row back."""
+    kr = access_key_result(request.viewer, pk)
+    today = _today(request)
+    week = week_of(today)
+    row = selectors.week_row(kr, week=week)
+    form = _row_form(row, request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            services.checkin_save(
+                viewer=request.viewer,
+                key_result=kr,
+                week=week,
+                value=form.cleaned_data.get("value"),
+                done=form.cleaned_done(),
+                confidence=form.cleaned_data["confidence"],
+                what_changed=form.cleaned_data["what_changed"],
+                next_steps=form.cleaned_data["next_steps"],
+                blockers=form.cleaned_data["blockers"],
+                today=today,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            saved = True
+    if not request.htmx:
+        if saved:
+            messages.success(request, f"Checked in on “{kr.title}”.")
+            return redirect("my_week")
+        messages.error(
+            request,
+            f"“{kr.title}” was not saved: " + " ".join(f"{e}" for errors in form.errors.values() for e in errors),
+        )
+        return redirect("my_week")
+    if saved:
+        kr = KeyResult.objects.select_related("objective__cycle", "objective__team", "owner__user").get(pk=kr.pk)
+        row = selectors.week_row(kr, week=week)
+        form = _row_form(row)
+    return render(
+        request,
+        "checkins/my_week.html#row",
+        _row_context(request, row, form, saved=saved),
+        status=200 if saved else 422,
+    )
+
+
+@member_required
+@require_POST
+def checkin_week(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Fill in or correct the check-in of a past week of the cycle, from the KR page."""
+    kr = access_key_result(request.viewer, pk)
+    try:
+        week = date.fromisoformat(request.POST.get("week", ""))
+    except ValueError:
+        raise Http404("No such week.") from None
+    form = CheckInForm(request.POST, key_result=kr, prefix="past")
+    if form.is_valid():
+        try:
+            services.checkin_save(
+                viewer=request.viewer,
+                key_result=kr,
+                week=week,
+                value=form.cleaned_data.get("value"),
+                done=form.cleaned_done(),
+                confidence=form.cleaned_data["confidence"],
+                what_changed=form.cleaned_data["what_changed"],
+                next_steps=form.cleaned_data["next_steps"],
+                blockers=form.cleaned_data["blockers"],
+                today=_today(request),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Check-in of {week_label(week)} saved.")
+            return redirect("key_result_detail", pk=kr.pk)
+    messages.error(
+        request,
+        f"The check-in of {week_label(week)} was not saved: "
+        + " ".join(str(e) for errors in form.errors.values() for e in errors),
+    )
+    return redirect("key_result_detail", pk=kr.pk)

@@ -1,0 +1,189 @@
+"""Check-ins: one per KR per week, the KR follows its latest, validation per field, permissions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from checkins import services
+from checkins.models import CheckIn
+from checkins.weeks import week_of, weeks_between
+from objectives import services as objective_services
+from okrapp.http import Viewer
+from tests.conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+THIS_WEEK = week_of(TODAY)  # Mon 16 Nov 2026
+
+
+@pytest.fixture
+def latency(cast, okrs):
+    return objective_services.key_result_create(
+        objective=okrs[2],
+        title="API p95 latency",
+        start_value=800,
+        target_value=300,
+        current_value=800,
+        unit="ms",
+        owner=cast.member,
+        today=TODAY,
+    )
+
+
+def viewer(membership):
+    return Viewer.load(membership.user)
+
+
+def test_weeks():
+    assert week_of(date(2026, 11, 22)) == date(2026, 11, 16)  # Sunday → its Monday
+    assert week_of(date(2026, 11, 16)) == date(2026, 11, 16)
+    assert weeks_between(date(2026, 10, 1), date(2026, 10, 20)) == [
+        date(2026, 9, 28),
+        date(2026, 10, 5),
+        date(2026, 10, 12),
+        date(2026, 10, 19),
+    ]
+
+
+def test_checkin_moves_the_kr_and_saving_again_updates(cast, latency):
+    services.checkin_save(viewer=viewer(cast.member), key_result=latency, value=500, confidence=0.6, today=TODAY)
+    services.checkin_save(
+        viewer=viewer(cast.member), key_result=latency, value=350, confidence=0.8, blockers="Cache warm-up", today=TODAY
+    )
+    assert CheckIn.objects.count() == 1
+    latency.refresh_from_db()
+    assert (latency.current_value, latency.confidence, latency.progress) == (350, 0.8, pytest.approx(0.9))
+    assert latency.status == "on_track"  # 0.9 ÷ expected (46/91 ≈ 0.505) ≥ 0.9 and confidence 0.8
+
+
+def test_the_latest_week_wins_even_when_an_earlier_week_is_filled_late(cast, latency):
+    services.checkin_save(viewer=viewer(cast.member), key_result=latency, value=400, confidence=0.7, today=TODAY)
+    services.checkin_save(
+        viewer=viewer(cast.member),
+        key_result=latency,
+        week=THIS_WEEK - timedelta(weeks=2),
+        value=700,
+        confidence=0.3,
+        today=TODAY,
+    )
+    latency.refresh_from_db()
+    assert (latency.current_value, latency.confidence) == (400, 0.7)
+    assert CheckIn.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "message"),
+    [
+        ({"value": 400, "confidence": 1.5}, "confidence", "between 0.0 and 1.0"),
+        ({"value": 400, "confidence": -0.1}, "confidence", "between 0.0 and 1.0"),
+        ({"value": 400, "confidence": None}, "confidence", "Give your confidence"),
+        ({"value": None, "confidence": 0.5}, "value", "as a number"),
+        ({"value": float("nan"), "confidence": 0.5}, "value", "as a number"),
+        ({"value": 400, "confidence": 0.5, "week": THIS_WEEK + timedelta(weeks=1)}, "week", "not started yet"),
+        ({"value": 400, "confidence": 0.5, "week": date(2026, 9, 7)}, "week", "outside Q4 2026"),
+        ({"value": 400, "confidence": 0.5, "week": date(2026, 11, 18)}, "week", "its Monday"),
+    ],
+)
+def test_bad_checkins_are_refused_and_the_previous_stays(cast, latency, kwargs, field, message):
+    services.checkin_save(viewer=viewer(cast.member), key_result=latency, value=600, confidence=0.5, today=TODAY)
+    with pytest.raises(ValidationError) as excinfo:
+        services.checkin_save(viewer=viewer(cast.member), key_result=latency, today=TODAY, **kwargs)
+    assert message in " ".join(excinfo.value.message_dict[field])
+    latency.refresh_from_db()
+    assert (latency.current_value, latency.confidence) == (600, 0.5)
+    assert CheckIn.objects.get().value == 600
+
+
+def test_who_may_check_in(cast, latency):
+    latency.contributors.add(cast.teammate)
+    for who in (cast.member, cast.teammate, cast.lead):
+        services.checkin_save(viewer=viewer(who), key_result=latency, value=500, confidence=0.5, today=TODAY)
+    for who in (cast.guest, cast.admin, cast.employee_elsewhere):
+        with pytest.raises(PermissionDenied):
+            services.checkin_save(viewer=viewer(who), key_result=latency, value=1, confidence=0.5, today=TODAY)
+    assert CheckIn.objects.get().author == cast.lead
+
+
+def test_guardrail_share_and_milestone(cast, okrs):
+    guard = objective_services.key_result_create(
+        objective=okrs[2],
+        title="Uptime",
+        kind="guardrail",
+        bound=99.95,
+        bound_keep="above",
+        owner=cast.member,
+        today=TODAY,
+    )
+    for weeks_ago, value in ((3, 99.97), (2, 99.90), (1, 99.96), (0, 99.99)):
+        services.checkin_save(
+            viewer=viewer(cast.member),
+            key_result=guard,
+            week=THIS_WEEK - timedelta(weeks=weeks_ago),
+            value=value,
+            confidence=0.8,
+            today=TODAY,
+        )
+    guard.refresh_from_db()
+    assert (guard.guardrail_kept, guard.guardrail_total, guard.progress, guard.status) == (3, 4, 0.75, "on_track")
+    milestone = objective_services.key_result_create(
+        objective=okrs[2], title="Audit", kind="milestone", owner=cast.member, today=TODAY
+    )
+    services.checkin_save(viewer=viewer(cast.member), key_result=milestone, done=True, confidence=1.0, today=TODAY)
+    milestone.refresh_from_db()
+    assert (milestone.done, milestone.progress, milestone.status) == (True, 1.0, "done")
+
+
+def test_my_week_page_and_inline_save(login, cast, latency, django_assert_max_num_queries):
+    client = login(cast.member)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("my_week")).content.decode()
+    assert "API p95 latency" in page and f'name="kr{latency.pk}-confidence"' in page
+    prefix = f"kr{latency.pk}"
+    refused = client.post(
+        reverse("checkin_row", args=[latency.pk]), {f"{prefix}-value": "350", f"{prefix}-confidence": "abc"}, **HTMX
+    )
+    assert refused.status_code == 422
+    assert "Enter a number." in refused.content.decode() and "<html" not in refused.content.decode()
+    assert not CheckIn.objects.exists()
+    saved = client.post(
+        reverse("checkin_row", args=[latency.pk]), {f"{prefix}-value": "350", f"{prefix}-confidence": "0.8"}, **HTMX
+    )
+    body = saved.content.decode()
+    assert saved.status_code == 200 and "✓ Saved" in body and "On track" in body and "90 %" in body
+
+
+def test_my_week_lists_only_my_key_results(login, cast, latency, okrs):
+    objective_services.key_result_create(
+        objective=okrs[2], title="Someone else's", kind="milestone", owner=cast.teammate, today=TODAY
+    )
+    body = login(cast.member).get(reverse("my_week")).content.decode()
+    assert "API p95 latency" in body and "Someone else&#x27;s" not in body
+
+
+def test_checkin_on_an_invisible_kr_is_404(login, cast, latency):
+    prefix = f"kr{latency.pk}"
+    response = login(cast.outsider).post(
+        reverse("checkin_row", args=[latency.pk]), {f"{prefix}-value": "1", f"{prefix}-confidence": "0.5"}, **HTMX
+    )
+    assert response.status_code == 404
+    assert (
+        login(cast.guest)
+        .post(reverse("checkin_row", args=[latency.pk]), {f"{prefix}-value": "1", f"{prefix}-confidence": "0.5"})
+        .status_code
+        == 403
+    )
+
+
+def test_past_week_from_the_kr_page(login, cast, latency):
+    client = login(cast.member)
+    week = THIS_WEEK - timedelta(weeks=3)
+    response = client.post(
+        reverse("checkin_week", args=[latency.pk]),
+        {"week": week.isoformat(), "past-value": "650", "past-confidence": "0.4"},
+    )
+    assert response.status_code == 302
+    assert CheckIn.objects.get().week == week
