@@ -12,11 +12,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from checkins import selectors, services
+from checkins.charts import trend_chart
 from checkins.forms import CheckInForm
-from checkins.weeks import local_today, week_label, week_of
+from checkins.weeks import local_today, week_label, week_of, weeks_between
+from objectives import views as objective_views
 from objectives.access import access_key_result
 from objectives.models import KeyResult
-from objectives.progress import expected_progress
+from objectives.progress import Kind, expected_progress
 from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
@@ -168,3 +170,44 @@ def checkin_week(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         + " ".join(str(e) for errors in form.errors.values() for e in errors),
     )
     return redirect("key_result_detail", pk=kr.pk)
+
+
+def series_context(request: AuthedHttpRequest, kr: KeyResult) -> dict[str, Any]:
+    """The KR's check-in history, trend chart and the form to fill in a past week."""
+    cycle = kr.objective.cycle
+    today = _today(request)
+    history = selectors.key_result_history(kr)
+    oldest_first = list(reversed(history))
+    if kr.kind == Kind.MILESTONE:
+        points = [(c.week, 1.0 if c.done else 0.0, c.confidence) for c in oldest_first]
+        chart = trend_chart(
+            series=points, start=None, target=None, cycle_start=cycle.start_date, cycle_end=cycle.end_date, today=today
+        )
+    else:
+        points = [(c.week, c.value, c.confidence) for c in oldest_first if c.value is not None]
+        target = kr.target_value if kr.kind == Kind.METRIC else kr.bound
+        chart = trend_chart(
+            series=points,
+            start=kr.start_value if kr.kind == Kind.METRIC else None,
+            target=target,
+            cycle_start=cycle.start_date,
+            cycle_end=cycle.end_date,
+            today=today,
+            unit=kr.unit,
+        )
+    can_write = services.can_check_in(request.viewer, kr) and cycle.state != "closed"
+    weeks = [w for w in weeks_between(cycle.start_date, min(today, cycle.end_date)) if w <= week_of(today)]
+    return {
+        "history": history,
+        "chart": chart,
+        "past_form": CheckInForm(key_result=kr, prefix="past") if can_write else None,
+        "past_weeks": [(w, week_label(w)) for w in reversed(weeks)],
+    }
+
+
+@member_required
+def key_result_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    kr = access_key_result(request.viewer, pk)
+    context = objective_views.key_result_context(request, kr)
+    context.update(series_context(request, kr))
+    return render(request, "objectives/key_result_detail.html", context)

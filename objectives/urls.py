@@ -8,7 +8,6 @@ urlpatterns = [
     path("objectives/<int:pk>/", views.objective_detail, name="objective_detail"),
     path("objectives/<int:pk>/edit/", views.objective_edit, name="objective_edit"),
     path("objectives/<int:pk>/key-results/add/", views.key_result_add, name="key_result_add"),
-    path("key-results/<int:pk>/", views.key_result_detail, name="key_result_detail"),
     path("key-results/<int:pk>/edit/", views.key_result_edit, name="key_result_edit"),
     path("key-results/<int:pk>/move/", views.key_result_move, name="key_result_move"),
     path("key-results/<int:pk>/promote/", views.key_result_promote, name="key_result_promote"),

@@ -255,7 +255,7 @@ def key_result_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context, status=422 if request.method == "POST" else 200)
 
 
-def _key_result_context(
+def key_result_context(
     request: AuthedHttpRequest, kr: KeyResult, *, grade_form: GradeForm | None = None
 ) -> dict[str, Any]:
     viewer = request.viewer
@@ -288,7 +288,7 @@ def _key_result_context(
 @member_required
 def key_result_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     kr = access_key_result(request.viewer, pk)
-    return render(request, "objectives/key_result_detail.html", _key_result_context(request, kr))
+    return render(request, "objectives/key_result_detail.html", key_result_context(request, kr))
 
 
 @member_required
@@ -390,7 +390,7 @@ def key_result_grade(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Grade saved.")
             return redirect("key_result_detail", pk=kr.pk)
     return render(
-        request, "objectives/key_result_detail.html", _key_result_context(request, kr, grade_form=form), status=422
+        request, "objectives/key_result_detail.html", key_result_context(request, kr, grade_form=form), status=422
     )
 
 
