@@ -14,7 +14,7 @@ def test_chart_lines_and_forecast():
     )
     assert len(chart.dots) == 3 and len(chart.confidence_dots) == 3
     xs = [p.x for p in chart.dots]
-    assert xs == sorted(xs) and PAD_LEFT <= xs[0] and xs[-1] <= WIDTH - PAD_RIGHT
+    assert xs == sorted(xs) and xs[0] >= PAD_LEFT and xs[-1] <= WIDTH - PAD_RIGHT
     ys = [p.y for p in chart.dots]
     assert ys == sorted(ys)  # falling values are drawn lower and lower (SVG y grows downwards)
     assert chart.expected.startswith(f"{PAD_LEFT}.0,") or chart.expected.startswith(f"{PAD_LEFT},")
