@@ -283,14 +283,14 @@ def objective_status(*, progress: float | None, expected: float, key_results: Se
     """The status of an objective:
 
     - ``not started`` while no KR has a check-in (or it has no KRs);
-    - ``stale`` when every KR that has a check-in is stale and none is done;
+    - ``stale`` when every one of its KRs is stale;
     - otherwise the worse of the progress band on its progress (see ``progress_band``) and the
       confidence band on its KRs' weight-weighted mean confidence.
     """
     started = [kr for kr in key_results if kr.status != Status.NOT_STARTED]
     if not started or progress is None:
         return Status.NOT_STARTED
-    if all(kr.status == Status.STALE for kr in started):
+    if all(kr.status == Status.STALE for kr in key_results):
         return Status.STALE
     mean_confidence = weighted_mean((kr.confidence, kr.weight) for kr in started)
     return worse(progress_band(progress=progress, expected=expected), confidence_band(mean_confidence))
@@ -314,13 +314,19 @@ class Forecast:
     slope_per_day: float
 
 
-def theil_sen(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
-    """Slope and intercept of the Theil–Sen line: the median of pairwise slopes, then the median of
-    y − slope·x. Robust to outliers (breakdown about 29 %). Needs two distinct x values."""
-    slopes = [(y2 - y1) / (x2 - x1) for i, (x1, y1) in enumerate(points) for (x2, y2) in points[i + 1 :] if x2 != x1]
-    if not slopes:
+def robust_line(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """Slope and intercept of Siegel's repeated-median line: for each point the median of its slopes to
+    the others, the slope is the median of those; the intercept the median of y − slope·x. Robust to
+    outliers (breakdown 50 %), so one bad check-in among three or four does not bend the trend.
+    Needs two distinct x values."""
+    per_point = []
+    for i, (x1, y1) in enumerate(points):
+        slopes = [(y2 - y1) / (x2 - x1) for j, (x2, y2) in enumerate(points) if j != i and x2 != x1]
+        if slopes:
+            per_point.append(median(slopes))
+    if not per_point:
         raise ValueError("A trend needs check-ins on at least two different days.")
-    slope = median(slopes)
+    slope = median(per_point)
     intercept = median(y - slope * x for x, y in points)
     return slope, intercept
 
@@ -339,7 +345,7 @@ def forecast(
     if len(series) < MIN_FORECAST_POINTS or len({d for d, _ in series}) < 2:
         return None
     points = [(float((d - cycle_start).days), float(v)) for d, v in series]
-    slope, intercept = theil_sen(points)
+    slope, intercept = robust_line(points)
     end_x = (cycle_end - cycle_start).days
     value_at_end = intercept + slope * end_x
     grade = metric_progress(start=start, target=target, current=value_at_end)

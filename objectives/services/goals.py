@@ -355,6 +355,19 @@ def key_result_promote(*, key_result: KeyResult, today: date | None = None) -> O
     return objective
 
 
+def _carried_start(kr: KeyResult) -> float | None:
+    """A carried-over metric starts where the old one stands, unless that is missing or already at or
+    past the target (then the old start stays, so the direction cannot flip)."""
+    if kr.kind != Kind.METRIC or kr.current_value is None or kr.start_value is None or kr.target_value is None:
+        return kr.start_value
+    reached = (
+        (kr.current_value >= kr.target_value)
+        if kr.target_value > kr.start_value
+        else (kr.current_value <= kr.target_value)
+    )
+    return kr.start_value if reached else kr.current_value
+
+
 @transaction.atomic
 def objective_carry_over(*, objective: Objective, to_cycle: Cycle, owner: Membership | None = None) -> Objective:
     """Copy an objective with its KRs' definitions (not their check-ins) into another cycle, as a draft.
@@ -376,7 +389,7 @@ def objective_carry_over(*, objective: Objective, to_cycle: Cycle, owner: Member
         carried_over_from=objective,
     )
     for kr in objective.key_results.prefetch_related("contributors", "kfis"):
-        start = kr.current_value if kr.kind == Kind.METRIC and kr.current_value != kr.target_value else kr.start_value
+        start = _carried_start(kr)
         new = KeyResult.objects.create(
             organisation_id=kr.organisation_id,
             objective=copy,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import Q
 from django.utils import timezone
 
 from objectives import progress as numbers
@@ -23,20 +24,22 @@ def _key_result_numbers(kr: KeyResult, *, today: date) -> tuple[float, Status]:
     expected = numbers.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today)
     has_checkin = kr.last_checkin_at is not None
     if kr.progress_from_aligned:
-        aligned = [
-            (o.progress, 1.0)
-            for o in Objective.objects.filter(contributes_to=kr)
+        # The objectives aligned to it: its objective's children and the objectives contributing to it.
+        # Private ones stay out of every stored roll-up, so no total reveals them.
+        aligned_objectives = list(
+            Objective.objects.filter(Q(contributes_to=kr) | Q(parent_id=kr.objective_id))
             .exclude(visibility=Visibility.PRIVATE)
+            .distinct()
             .only("progress", "status")
-            if o.status != Status.NOT_STARTED
-        ]
-        value = numbers.aligned_progress(aligned)
+        )
+        value = numbers.aligned_progress((o.progress, 1.0) for o in aligned_objectives)
         kr_progress = value if value is not None else 0.0
-        has_checkin = bool(aligned)
+        has_checkin = any(o.status != Status.NOT_STARTED for o in aligned_objectives)
     elif kr.kind == Kind.METRIC:
         kr_progress = numbers.metric_progress(
-            start=kr.start_value or 0.0,
-            target=kr.target_value or 1.0,  # checked
+            # A metric's start and target are required and differ (checked when it is defined).
+            start=kr.start_value if kr.start_value is not None else 0.0,
+            target=kr.target_value if kr.target_value is not None else 1.0,
             current=kr.current_value,
         )
     elif kr.kind == Kind.GUARDRAIL:
@@ -100,8 +103,11 @@ def recompute_objective_chain(*, objective_id: int, today: date) -> None:
             continue
         seen.add(current)
         recompute_objective(objective_id=current, today=today)
-        fed = KeyResult.objects.filter(progress_from_aligned=True, contributing_objectives=current)
-        for kr_id, parent_objective_id in fed.values_list("pk", "objective_id"):
+        parent_id = Objective.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+        fed = KeyResult.objects.filter(progress_from_aligned=True).filter(
+            Q(contributing_objectives=current) | Q(objective_id=parent_id)
+        )
+        for kr_id, parent_objective_id in fed.distinct().values_list("pk", "objective_id"):
             recompute_key_result(key_result_id=kr_id, today=today)
             queue.append(parent_objective_id)
 

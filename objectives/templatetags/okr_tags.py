@@ -72,4 +72,6 @@ def confidence_pill(confidence: float | None) -> dict[str, Any]:
     if confidence is None:
         return {"css": "none", "text": "—", "title": "No confidence given yet"}
     css = "off" if confidence < 0.4 else "risk" if confidence < 0.7 else "ok"
-    return {"css": css, "text": f"{confidence:.1f}", "title": f"Confidence {confidence:.1f} of 1.0"}
+    # Two decimals where they matter: a mean of 0.65 is amber and must not read "0.7".
+    text = f"{confidence:.2f}".rstrip("0") if round(confidence, 1) != round(confidence, 2) else f"{confidence:.1f}"
+    return {"css": css, "text": text, "title": f"Confidence {text} of 1.0"}

@@ -353,3 +353,32 @@ def test_percent_rounds_half_up(value, text):
     from objectives.templatetags.okr_tags import percent
 
     assert percent(value) == text
+
+
+def test_objective_is_stale_only_when_all_key_results_are():
+    krs = [summary(Status.STALE), summary(Status.NOT_STARTED, confidence=None)]
+    assert p.objective_status(progress=0.5, expected=0.5, key_results=krs) != Status.STALE
+
+
+def test_forecast_robust_to_one_outlier_among_four():
+    good = series((0, 800), (7, 780), (14, 760), (21, 740))
+    bad = series((0, 800), (7, 780), (14, 760), (21, 100))
+    a = p.forecast(series=good, start=800, target=300, **Q1)
+    b = p.forecast(series=bad, start=800, target=300, **Q1)
+    assert a is not None and b is not None
+    assert b.slope_per_day == pytest.approx(a.slope_per_day)
+    assert b.reaches_target_on is None and a.reaches_target_on is None
+
+
+def test_metric_towards_zero():
+    assert p.metric_progress(start=5, target=0, current=1) == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize(
+    ("confidence", "text", "css"), [(0.65, "0.65", "risk"), (0.7, "0.7", "ok"), (0.4, "0.4", "risk")]
+)
+def test_confidence_pill_never_rounds_into_another_band(confidence, text, css):
+    from objectives.templatetags.okr_tags import confidence_pill
+
+    pill = confidence_pill(confidence)
+    assert (pill["text"], pill["css"]) == (text, css)

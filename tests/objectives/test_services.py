@@ -351,3 +351,34 @@ def test_health_thresholds_must_follow_direction(cast):
             organisation=cast.org, name="Tickets", direction="lower", green_threshold=50, amber_threshold=20
         )
     assert "lower is better" in errors_of(excinfo)["green_threshold"][0]
+
+
+def test_metric_with_a_zero_target(okrs):
+    kr = services.key_result_create(
+        objective=okrs[2], title="Open incidents", start_value=5, target_value=0, current_value=1, today=TODAY
+    )
+    assert kr.progress == pytest.approx(0.8)
+
+
+def test_carry_over_keeps_the_start_when_the_target_was_passed(cast, okrs):
+    services.key_result_create(
+        objective=okrs[2], title="Latency", start_value=800, target_value=300, current_value=250, today=TODAY
+    )
+    nxt = CycleFactory(
+        organisation=cast.org, name="Q1 2027", state="planning", start_date=date(2027, 1, 1), end_date=date(2027, 3, 31)
+    )
+    kr = services.objective_carry_over(objective=okrs[2], to_cycle=nxt).key_results.get()
+    assert (kr.start_value, kr.target_value) == (800, 300)
+
+
+def test_aligned_kr_counts_children_too(cast, okrs):
+    _company, dept, _team = okrs
+    aligned = services.key_result_create(
+        objective=dept, title="From the teams", start_value=0, target_value=1, progress_from_aligned=True, today=TODAY
+    )
+    team_kr = services.key_result_create(
+        objective=okrs[2], title="x", start_value=0, target_value=10, current_value=6, today=TODAY
+    )
+    services.recompute_key_result_chain(key_result_id=team_kr.pk, today=TODAY)
+    aligned.refresh_from_db()
+    assert aligned.progress == pytest.approx(0.6)  # the team objective is the department objective's child
