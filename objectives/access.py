@@ -12,17 +12,22 @@ from okrapp.models import Team, TeamRole
 
 
 def led_team_ids(viewer: Viewer) -> set[int]:
-    """Teams the viewer leads, and every team below them (a department lead writes for its teams)."""
-    led = {team_id for team_id, role in viewer.team_roles.items() if role == TeamRole.LEAD}
-    return teams_below(viewer.organisation_id, led) if led else set()
+    """Teams the viewer leads, and every team below them (a department lead writes for its teams).
+    Computed once per request (one query), however many objectives a page checks."""
+    cached: set[int] | None = getattr(viewer, "_led_team_ids", None)
+    if cached is None:
+        led = {team_id for team_id, role in viewer.team_roles.items() if role == TeamRole.LEAD}
+        cached = teams_below(viewer.organisation_id, led) if led else set()
+        viewer._led_team_ids = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def can_write_in(viewer: Viewer, team: Team | None) -> bool:
-    """Who writes objectives for a scope: company level, admins and leadership; a team, also its leads
-    and the leads of the teams above it."""
-    if viewer.is_leadership:
-        return True
-    return team is not None and team.pk in led_team_ids(viewer)
+    """Who writes objectives for a scope: the company level, leadership and admins; a team, its leads
+    and the leads of the teams above it, and admins. Leadership reads the teams' OKRs."""
+    if team is None:
+        return viewer.is_leadership
+    return viewer.is_admin or team.pk in led_team_ids(viewer)
 
 
 def can_edit_objective(viewer: Viewer, objective: Objective) -> bool:

@@ -81,10 +81,17 @@ class ObjectiveForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, organisation_id: int, team: Team | None, parents: Any, contributions: Any, **kwargs: Any
+        self,
+        *args: Any,
+        organisation_id: int,
+        team: Team | None,
+        parents: Any,
+        contributions: Any,
+        people: Any = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = people_of(organisation_id)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = people if people is not None else people_of(organisation_id)  # type: ignore[attr-defined]
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
         self.fields["contributes_to"].queryset = contributions  # type: ignore[attr-defined]
         self.fields["value_dimension"].queryset = ValueDimension.objects.filter(  # type: ignore[attr-defined]
@@ -165,14 +172,18 @@ class KeyResultForm(forms.ModelForm):
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisation_id: int, people: Any = None, metrics: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        people = people_of(organisation_id)
+        people = people if people is not None else people_of(organisation_id)
         self.fields["owner"].queryset = people  # type: ignore[attr-defined]
         self.fields["contributors"].queryset = people  # type: ignore[attr-defined]
-        self.fields["kfis"].queryset = HealthMetric.objects.filter(  # type: ignore[attr-defined]
-            organisation_id=organisation_id
-        ).select_related("team")
+        self.fields["kfis"].queryset = (  # type: ignore[attr-defined]
+            metrics
+            if metrics is not None
+            else HealthMetric.objects.filter(organisation_id=organisation_id).select_related("team")
+        )
         self.fields["weight"].widget.attrs.update(step="0.5", min="0.5")
         self.fields["bound_keep"].choices = [("", "Choose…"), *self.fields["bound_keep"].choices[1:]]  # type: ignore[attr-defined]
         for name in ("start_value", "target_value", "bound_keep", "bound"):

@@ -16,7 +16,7 @@ from objectives.access_health import can_write_health_metric, health_metric_visi
 from objectives.models import Cycle, CycleState, HealthMetric, KeyResult, Objective, ValueDimension, Visibility
 from objectives.visibility import visible_key_results, visible_objectives
 from okrapp.http import Viewer
-from okrapp.models import Team
+from okrapp.models import Membership, Team
 
 
 def default_cycle(viewer: Viewer, today: date) -> Cycle | None:
@@ -72,7 +72,7 @@ def scope_summary(objectives: list[Objective], *, cycle: Cycle, today: date, per
     return ScopeSummary(
         progress=numbers.rollup_progress(o.progress for o in shared),
         expected=numbers.expected_progress(start=cycle.start_date, end=cycle.end_date, on=today),
-        objective_count=len(objectives),
+        objective_count=len(shared),
         # "Two to four objectives" is guidance per team and cycle, not for the company level.
         count_hint=hints.objective_count_hint(len(objectives)) if per_team else None,
     )
@@ -83,7 +83,12 @@ def cycles_with_counts(viewer: Viewer) -> QuerySet[Cycle]:
     return (
         Cycle.objects.filter(organisation_id=viewer.organisation_id)
         .select_related("parent")
-        .annotate(objective_count=Count("objectives", filter=~Q(objectives__visibility=Visibility.PRIVATE)))
+        .annotate(
+            objective_count=Count(
+                "objectives",
+                filter=Q(objectives__in=visible_objectives(viewer).exclude(visibility=Visibility.PRIVATE).values("pk")),
+            )
+        )
         .order_by("-start_date", "name")
     )
 
@@ -197,3 +202,23 @@ def value_dimensions_with_counts(viewer: Viewer) -> QuerySet[ValueDimension]:
             filter=Q(objectives__team__isnull=True, objectives__visibility__in=not_private),
         )
     )
+
+
+def people_choices(viewer: Viewer) -> QuerySet[Membership]:
+    """People offered as owners and contributors: the organisation, or a guest's own teams only."""
+    people = Membership.objects.filter(organisation_id=viewer.organisation_id).select_related("user")
+    if viewer.is_guest_only:
+        people = people.filter(team_memberships__team_id__in=viewer.team_roles).distinct()
+    return people.order_by("user__full_name")
+
+
+def health_metric_choices(viewer: Viewer) -> QuerySet[HealthMetric]:
+    """Health metrics offered as key failure indicators: those the viewer may see."""
+    return HealthMetric.objects.filter(health_metric_visibility(viewer)).select_related("team").order_by("name")
+
+
+def visible_ids(viewer: Viewer, ids: set[int]) -> set[int]:
+    """Which of these objectives the viewer may see (one query): e.g. parents named on a page."""
+    if not ids:
+        return set()
+    return set(visible_objectives(viewer).filter(pk__in=ids).values_list("pk", flat=True))

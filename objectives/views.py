@@ -28,6 +28,11 @@ from okrapp.http import AuthedHttpRequest
 from okrapp.models import Team
 
 
+def _refuse_closed(cycle: Cycle) -> None:
+    if cycle.state == CycleState.CLOSED:
+        raise PermissionDenied("This cycle is closed: its objectives and key results no longer change.")
+
+
 def done(request: AuthedHttpRequest, url: str, message: str) -> HttpResponse:
     """Success: a plain POST redirects to ``url``; an inline (htmx) form reloads the page it sits on,
     so the person stays where they were and sees the new numbers."""
@@ -41,14 +46,16 @@ def _scope_team(request: AuthedHttpRequest, raw: str | None) -> Team | None:
     """The team of a scope parameter ('company' or a team id), checked against the organisation."""
     if not raw or raw == "company":
         return None
-    team = Team.objects.filter(organisation_id=request.viewer.organisation_id, pk=raw if raw.isdigit() else 0).first()
+    team = Team.objects.filter(
+        organisation_id=request.viewer.organisation_id, pk=int(raw) if raw.isdecimal() and raw.isascii() else 0
+    ).first()
     if team is None or (request.viewer.is_guest_only and team.pk not in request.viewer.team_roles):
         raise Http404("No such team.")
     return team
 
 
 def _scope_cycle(request: AuthedHttpRequest, raw: str | None) -> Cycle | None:
-    if raw and raw.isdigit():
+    if raw and raw.isdecimal() and raw.isascii():
         return access_cycle(request.viewer, int(raw))
     return selectors.default_cycle(request.viewer, timezone.localdate())
 
@@ -89,6 +96,7 @@ def okrs(request: AuthedHttpRequest) -> HttpResponse:
         context["summary"] = selectors.scope_summary(
             objectives, cycle=cycle, today=timezone.localdate(), per_team=team is not None
         )
+        context["visible_parents"] = selectors.visible_ids(viewer, {o.parent_id for o in objectives if o.parent_id})
         context["cards"] = [
             {
                 "objective": o,
@@ -113,6 +121,7 @@ def _objective_form(
         team=team,
         parents=parents,
         contributions=selectors.contribution_choices(request.viewer, cycle=cycle, exclude_objective=objective),
+        people=selectors.people_choices(request.viewer),
         **kwargs,
     )
 
@@ -154,6 +163,7 @@ def objective_add(request: AuthedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def objective_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     objective = access_objective(request.viewer, pk, write=True)
+    _refuse_closed(objective.cycle)
     initial = {
         "title": objective.title,
         "description": objective.description,
@@ -166,8 +176,15 @@ def objective_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     }
     form = _objective_form(request, cycle=objective.cycle, team=objective.team, objective=objective, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        offered_parents = form.fields["parent"].queryset  # type: ignore[attr-defined]
+        if objective.parent_id and not offered_parents.filter(pk=objective.parent_id).exists():
+            data["parent"] = objective.parent  # one the editor could not see or choose stays as it is
+        offered_krs = set(form.fields["contributes_to"].queryset.values_list("pk", flat=True))  # type: ignore[attr-defined]
+        hidden = objective.contributes_to.exclude(pk__in=offered_krs)
+        data["contributes_to"] = [*data["contributes_to"], *hidden]
         try:
-            services.objective_update(objective=objective, **form.cleaned_data)
+            services.objective_update(objective=objective, **data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -189,6 +206,7 @@ def objective_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "hints": hints.objective_hints(key_result_count=len(objective_with_krs.key_results.all())),
         "expected": numbers.expected_progress(start=cycle.start_date, end=cycle.end_date, on=timezone.localdate()),
         "children": selectors.visible_children(viewer, objective),
+        "parent_visible": bool(selectors.visible_ids(viewer, {objective.parent_id} if objective.parent_id else set())),
         "contributes_to": selectors.visible_contributions(viewer, objective),
         "can_edit": can_edit_objective(viewer, objective) and cycle.state != CycleState.CLOSED,
         "carry_over_form": CarryOverForm(cycles=selectors.carry_over_cycles(viewer, objective))
@@ -202,6 +220,8 @@ def _key_result_form(request: AuthedHttpRequest, instance: KeyResult | None = No
     return KeyResultForm(
         request.POST if request.method == "POST" else None,
         organisation_id=request.viewer.organisation_id,
+        people=selectors.people_choices(request.viewer),
+        metrics=selectors.health_metric_choices(request.viewer),
         instance=instance,
         **kwargs,
     )
@@ -237,6 +257,7 @@ def key_result_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def key_result_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     kr = access_key_result(request.viewer, pk, write=True)
+    _refuse_closed(kr.objective.cycle)
     form = _key_result_form(request, instance=kr)
     if request.method == "POST" and form.is_valid():
         try:
@@ -348,6 +369,9 @@ def _editable_objectives(request: AuthedHttpRequest, kr: KeyResult) -> Any:
 @require_POST
 def key_result_move(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     kr = access_key_result(request.viewer, pk, write=True)
+    _refuse_closed(kr.objective.cycle)
+    if not can_edit_objective(request.viewer, kr.objective):
+        raise PermissionDenied("Only the objective's owner, its team's lead or leadership can move its key results.")
     form = MoveKeyResultForm(request.POST, objectives=_editable_objectives(request, kr))
     if form.is_valid():
         try:
@@ -365,6 +389,7 @@ def key_result_move(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def key_result_promote(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     kr = access_key_result(request.viewer, pk, write=True)
+    _refuse_closed(kr.objective.cycle)
     if not can_edit_objective(request.viewer, kr.objective):
         raise PermissionDenied("Only the objective's owner, its team's lead or leadership can promote its key results.")
     objective = services.key_result_promote(key_result=kr)
@@ -398,6 +423,8 @@ def key_result_grade(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def objective_carry_over(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     objective = access_objective(request.viewer, pk, write=True)
+    if not can_write_in(request.viewer, objective.team):
+        raise PermissionDenied("Only those who write objectives for this team (or the company) can carry one over.")
     form = CarryOverForm(request.POST, cycles=selectors.carry_over_cycles(request.viewer, objective))
     if not form.is_valid():
         messages.error(request, "Choose a cycle in planning or active.")

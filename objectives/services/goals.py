@@ -318,6 +318,8 @@ def key_result_move(*, key_result: KeyResult, objective: Objective, today: date 
         raise ValidationError({"objective": "The key result is already in this objective."})
     if objective.cycle.state == CycleState.CLOSED:
         raise ValidationError({"objective": "That objective's cycle is closed."})
+    if objective.cycle_id != key_result.objective.cycle_id:
+        raise ValidationError({"objective": "A key result moves within its cycle; carry the objective over instead."})
     if objective.contributes_to.filter(pk=key_result.pk).exists():
         raise ValidationError({"objective": "That objective contributes to this key result; it cannot also hold it."})
     old_objective_id = key_result.objective_id
