@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 
-from checkins.models import CheckIn
-from objectives.models import CycleState, KeyResult
+from checkins.models import CheckIn, MetricReading
+from objectives.models import CycleState, HealthMetric, KeyResult
 from objectives.visibility import visible_key_results
 from okrapp.http import Viewer
 
@@ -64,3 +64,10 @@ def week_row(key_result: KeyResult, *, week: date) -> WeekRow:
 def key_result_history(key_result: KeyResult) -> list[CheckIn]:
     """The KR's check-ins in its cycle, newest week first, with their authors."""
     return list(CheckIn.objects.filter(key_result=key_result).select_related("author__user").order_by("-week"))
+
+
+def metric_readings(metric: HealthMetric, *, limit: int = 26) -> list[MetricReading]:
+    """A health metric's latest readings, newest first."""
+    return list(
+        MetricReading.objects.filter(metric=metric).select_related("author__user").order_by("-taken_on")[:limit]
+    )

@@ -9,14 +9,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from checkins import selectors, services
 from checkins.charts import trend_chart
-from checkins.forms import CheckInForm
+from checkins.forms import CheckInForm, ReadingForm
 from checkins.weeks import local_today, week_label, week_of, weeks_between
 from objectives import views as objective_views
+from objectives import views_health
 from objectives.access import access_key_result
+from objectives.access_health import access_health_metric, can_write_health_metric
 from objectives.models import KeyResult
 from objectives.progress import Kind, expected_progress
 from okrapp.decorators import member_required
@@ -211,3 +213,29 @@ def key_result_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     context = objective_views.key_result_context(request, kr)
     context.update(series_context(request, kr))
     return render(request, "objectives/key_result_detail.html", context)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def health_metric_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """A health metric with its readings; those who may edit it enter a new reading here."""
+    viewer = request.viewer
+    metric = access_health_metric(viewer, pk, write=request.method == "POST")
+    today = _today(request)
+    form = None
+    if can_write_health_metric(viewer, metric.team_id):
+        form = ReadingForm(request.POST if request.method == "POST" else None, initial={"taken_on": today})
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.reading_save(metric=metric, author_id=viewer.membership.pk, today=today, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Reading saved.")
+            return redirect("health_metric_detail", pk=metric.pk)
+    metric.refresh_from_db()
+    context = views_health.health_metric_context(request, metric)
+    context.update({"readings": selectors.metric_readings(metric), "reading_form": form})
+    return render(
+        request, "objectives/health_metric_detail.html", context, status=422 if request.method == "POST" else 200
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -16,6 +18,7 @@ from objectives.access_health import (
     can_write_health_metric,
 )
 from objectives.forms_health import HealthMetricForm, ValueDimensionForm
+from objectives.models import HealthMetric
 from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
@@ -30,16 +33,13 @@ def health_metric_list(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "objectives/health_metric_list.html", context)
 
 
-@member_required
-def health_metric_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+def health_metric_context(request: AuthedHttpRequest, metric: HealthMetric) -> dict[str, Any]:
     viewer = request.viewer
-    metric = access_health_metric(viewer, pk)
-    context = {
+    return {
         "metric": metric,
         "key_results": selectors.guarded_key_results(viewer, metric),
         "can_edit": can_write_health_metric(viewer, metric.team_id),
     }
-    return render(request, "objectives/health_metric_detail.html", context)
 
 
 @member_required

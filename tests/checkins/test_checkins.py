@@ -187,3 +187,31 @@ def test_past_week_from_the_kr_page(login, cast, latency):
     )
     assert response.status_code == 302
     assert CheckIn.objects.get().week == week
+
+
+def test_readings_on_the_health_metric_page_light_it_and_cap_its_krs(login, cast, okrs, latency):
+    from objectives.models import HealthMetric
+
+    metric = objective_services.health_metric_save(
+        organisation=cast.org,
+        team=cast.team,
+        name="Gross margin",
+        direction="higher",
+        green_threshold=60,
+        amber_threshold=50,
+        unit="%",
+    )
+    objective_services.key_result_update(key_result=latency, kfis=[metric], today=TODAY)
+    services.checkin_save(viewer=viewer(cast.member), key_result=latency, value=350, confidence=0.9, today=TODAY)
+    url = reverse("health_metric_detail", args=[metric.pk])
+    client = login(cast.lead)
+    assert "Save reading" in client.get(url).content.decode()
+    bad = client.post(url, {"taken_on": "2999-01-01", "value": "abc"})
+    assert bad.status_code == 422 and "Enter a number." in bad.content.decode()
+    assert client.post(url, {"taken_on": "2026-11-20", "value": "42", "note": "Discounts"}).status_code == 302
+    metric = HealthMetric.objects.get(pk=metric.pk)
+    latency.refresh_from_db()
+    assert (metric.latest_value, metric.light) == (42, "red")
+    assert latency.status == "at_risk"  # a red KFI caps on track
+    assert login(cast.member).post(url, {"taken_on": "2026-11-20", "value": "70"}).status_code == 403
+    assert login(cast.outsider).get(url).status_code == 404
