@@ -75,17 +75,15 @@ def my_week(request: AuthedHttpRequest) -> HttpResponse:
     rows = selectors.my_week(request.viewer, week=week)
     entries = [_row_context(request, row, _row_form(row)) for row in rows]
     done = sum(1 for row in rows if row.this_week is not None)
-    return render(
-        request,
-        "checkins/my_week.html",
-        {
-            "entries": entries,
-            "week": week,
-            "week_label": week_label(week),
-            "done_count": done,
-            "checkin_day": request.viewer.organisation.get_checkin_day_display(),
-        },
-    )
+    context = {
+        "entries": entries,
+        "week": week,
+        "week_label": week_label(week),
+        "done_count": done,
+        "total_count": len(rows),
+        "checkin_day": request.viewer.organisation.get_checkin_day_display(),
+    }
+    return render(request, "checkins/my_week.html", context)
 
 
 @member_required
@@ -129,12 +127,11 @@ def checkin_row(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         kr = KeyResult.objects.select_related("objective__cycle", "objective__team", "owner__user").get(pk=kr.pk)
         row = selectors.week_row(kr, week=week)
         form = _row_form(row)
-    return render(
-        request,
-        "checkins/my_week.html#row",
-        _row_context(request, row, form, saved=saved),
-        status=200 if saved else 422,
-    )
+    context = _row_context(request, row, form, saved=saved)
+    if saved:  # the page's "n of m checked in" follows (an out-of-band swap)
+        rows = selectors.my_week(request.viewer, week=week)
+        context.update(count_oob=True, total_count=len(rows), done_count=sum(r.this_week is not None for r in rows))
+    return render(request, "checkins/my_week.html#row", context, status=200 if saved else 422)
 
 
 @member_required
