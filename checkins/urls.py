@@ -9,5 +9,7 @@ urlpatterns = [
     # The health metric page combines its definition with its readings.
     path("health/<int:pk>/", views.health_metric_page, name="health_metric_detail"),
     path("check-ins/<int:pk>/", views.checkin_row, name="checkin_row"),
+    path("check-ins/compliance/", views.compliance, name="compliance"),
+    path("teams/<int:pk>/check-in/", views.team_meeting, name="team_meeting"),
     path("key-results/<int:pk>/check-ins/", views.checkin_week, name="checkin_week"),
 ]

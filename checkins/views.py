@@ -236,3 +236,32 @@ def health_metric_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "objectives/health_metric_detail.html", context, status=422 if request.method == "POST" else 200
     )
+
+
+@member_required
+def team_meeting(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """What a team projects in its weekly check-in meeting: every KR this week against last week."""
+    from okrapp.access import access_team
+
+    team = access_team(request.viewer, pk)
+    week = week_of(_today(request))
+    rows = selectors.team_week(request.viewer, team_id=team.pk, week=week)
+    checked = [r for r in rows if r.this_week is not None]
+    context = {
+        "team": team,
+        "rows": rows,
+        "week_label": week_label(week),
+        "missing": [r for r in rows if r.this_week is None],
+        "blockers": [r for r in checked if r.this_week and r.this_week.blockers],
+        "compliance": selectors.Compliance(len(checked), len(rows)),
+    }
+    return render(request, "checkins/team_meeting.html", context)
+
+
+@member_required
+def compliance(request: AuthedHttpRequest) -> HttpResponse:
+    week = week_of(_today(request))
+    per_team, company = selectors.compliance_by_team(request.viewer, week=week)
+    return render(
+        request, "checkins/compliance.html", {"per_team": per_team, "company": company, "week_label": week_label(week)}
+    )

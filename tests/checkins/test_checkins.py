@@ -215,3 +215,31 @@ def test_readings_on_the_health_metric_page_light_it_and_cap_its_krs(login, cast
     assert latency.status == "at_risk"  # a red KFI caps on track
     assert login(cast.member).post(url, {"taken_on": "2026-11-20", "value": "70"}).status_code == 403
     assert login(cast.outsider).get(url).status_code == 404
+
+
+def test_team_meeting_and_compliance(login, cast, okrs, latency, django_assert_max_num_queries):
+    other = objective_services.key_result_create(
+        objective=okrs[2], title="Conversion", start_value=1, target_value=2, owner=cast.teammate, today=TODAY
+    )
+    week = week_of(date.today())
+    services.checkin_save(
+        viewer=viewer(cast.member), key_result=latency, week=week - timedelta(weeks=1), value=500, confidence=0.5
+    )
+    services.checkin_save(
+        viewer=viewer(cast.member),
+        key_result=latency,
+        value=400,
+        confidence=0.7,
+        blockers="Waiting on the CDN contract",
+    )
+    client = login(cast.member)
+    with django_assert_max_num_queries(14):
+        body = client.get(reverse("team_meeting", args=[cast.team.pk])).content.decode()
+    assert "1 of 2 key results checked in (50 %)" in body
+    assert "Waiting on the CDN contract" in body and "▲" in body  # confidence up from 0.5 to 0.7
+    assert "Conversion" in body.split("Not updated this week")[1]
+    assert login(cast.outsider).get(reverse("team_meeting", args=[cast.team.pk])).status_code == 404
+    page = login(cast.member).get(reverse("compliance")).content.decode()
+    assert "<dd>1 of 2</dd>" in page and "<dd>50 %</dd>" in page
+    assert "<dd>0 of 0</dd>" in login(cast.outsider).get(reverse("compliance")).content.decode()
+    del other
