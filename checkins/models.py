@@ -62,3 +62,18 @@ class MetricReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric}: {self.value} on {self.taken_on}"
+
+
+class ReminderSent(models.Model):
+    """One row per person per ISO week that got a check-in reminder: the unique constraint is what
+    makes "never two" hold when the job runs twice or two workers run it at once."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["membership", "week"], name="one_reminder_per_person_per_week")]
+
+    def __str__(self) -> str:
+        return f"reminder for {self.membership_id} in week of {self.week}"

@@ -7,6 +7,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+from okrapp.models import Notification
 
 
 @dataclass(frozen=True)
@@ -43,4 +46,14 @@ def frame(request: HttpRequest) -> dict[str, Any]:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"viewer": None, "nav_items": []}
     section = request.path.strip("/").split("/", 1)[0]
-    return {"viewer": viewer, "nav_items": navigation_for(viewer), "nav_section": section}
+    return {
+        "viewer": viewer,
+        "nav_items": navigation_for(viewer),
+        "nav_section": section,
+        # Lazy: counted only when the frame renders the bell.
+        "unread_notifications": SimpleLazyObject(
+            lambda: (
+                Notification.objects.filter(recipient_id=viewer.membership.pk, read_at=None).count() if viewer else 0
+            )
+        ),
+    }

@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from okrapp import selectors, services, system
@@ -23,6 +24,7 @@ from okrapp.forms import (
     apply_service_errors,
 )
 from okrapp.http import AuthedHttpRequest
+from okrapp.models import Notification
 
 
 class LoginView(auth_views.LoginView):
@@ -250,3 +252,14 @@ def team_member_remove(request: AuthedHttpRequest, pk: int, member_pk: int) -> H
 def system_status(request: AuthedHttpRequest) -> HttpResponse:
     template = "okrapp/system_status.html#status" if request.htmx else "okrapp/system_status.html"
     return render(request, template, {"status": system.system_status()})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: AuthedHttpRequest) -> HttpResponse:
+    """The bell's list; POST marks them all read."""
+    mine = Notification.objects.filter(recipient=request.viewer.membership)
+    if request.method == "POST":
+        mine.filter(read_at=None).update(read_at=timezone.now())
+        return redirect("notifications")
+    return render(request, "okrapp/notifications.html", {"notifications": mine[:50]})

@@ -3,15 +3,24 @@ outsider from another organisation who must get 404 on everything of theirs."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from objectives import services as objective_services
 from objectives.models import Cycle
 from okrapp.models import CompanyRole, Membership, Organisation, Team, TeamRole
 from tests.factories import CycleFactory, MembershipFactory, OrganisationFactory, TeamFactory, TeamMembershipFactory
+
+BASE_DIR = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -140,3 +149,56 @@ def okrs(cast, quarter):
         today=TODAY,
     )
     return company, dept, team
+
+
+@pytest.fixture
+def worker():
+    """A `celery worker` process on the test database and this run's Redis queue."""
+    settings_dict = connection.settings_dict
+    env = dict(os.environ)
+    host = settings_dict["HOST"]
+    netloc = (
+        f"{settings_dict['USER']}@{host}:{settings_dict['PORT']}"
+        if not host.startswith("/")
+        else f"{settings_dict['USER']}@"
+    )
+    query = f"?host={host}" if host.startswith("/") else ""
+    env["DATABASE_URL"] = f"postgres://{netloc}/{settings_dict['NAME']}{query}"
+    assert env["CELERY_BROKER_URL"].startswith("redis://"), "the worker test runs against Redis"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "okrapp",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield process
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_for(predicate, timeout: float = 30.0):
+    """Poll until ``predicate()`` is truthy (returns it) or the time runs out (returns None)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.2)
+    return None

@@ -116,7 +116,7 @@ def test_health_list_groups_company_first_with_lights_and_readings(
     login, cast, metrics, guarded, django_assert_max_num_queries
 ):
     client = login(cast.member)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("health_metric_list"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -189,7 +189,7 @@ def test_health_list_query_count_does_not_grow_with_metrics(
             amber_threshold=1,
         )
     client = login(cast.lead)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("health_metric_list")).status_code == 200
 
 
@@ -384,7 +384,7 @@ def row_of(body: str, dimension: ValueDimension) -> str:
 def test_value_dimension_list(login, cast, dimensions, django_assert_max_num_queries):
     customer, _, efficiency = dimensions
     client = login(cast.member)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("value_dimension_list"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -415,7 +415,7 @@ def test_value_dimension_list_query_count_is_flat(login, cast, dimensions, djang
     for n in range(10):
         services.value_dimension_save(organisation=cast.org, name=f"Pillar {n}")
     client = login(cast.admin)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("value_dimension_list")).status_code == 200
 
 

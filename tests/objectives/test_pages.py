@@ -30,7 +30,7 @@ def test_okrs_page_shows_the_scope(login, cast, okrs, quarter, django_assert_max
         today=TODAY,
     )
     client = login(cast.member)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         response = client.get(reverse("okrs"), {"cycle": quarter.pk, "team": cast.team.pk})
     body = response.content.decode()
     assert response.status_code == 200
@@ -43,7 +43,7 @@ def test_okrs_query_count_does_not_grow_with_key_results(login, cast, okrs, quar
     for i in range(12):
         services.key_result_create(objective=okrs[2], title=f"KR {i}", start_value=0, target_value=10, today=TODAY)
     client = login(cast.member)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         client.get(reverse("okrs"), {"cycle": quarter.pk, "team": cast.team.pk})
 
 
@@ -400,5 +400,5 @@ def test_okrs_query_count_for_a_lead(login, cast, okrs, quarter, django_assert_m
             today=TODAY,
         )
     client = login(cast.lead)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         client.get(reverse("okrs"), {"cycle": quarter.pk, "team": cast.team.pk})

@@ -1,0 +1,98 @@
+"""Weekly check-in reminders: each owner who has not checked in on all their KRs by the
+organisation's check-in day gets one reminder that week (e-mail and in-app), never two."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from checkins.models import CheckIn, ReminderSent
+from checkins.weeks import local_today, week_of
+from objectives.models import CycleState, KeyResult
+from okrapp.models import Membership, Notification, Organisation
+
+
+@dataclass(frozen=True)
+class ReminderRun:
+    organisations: int
+    reminded: int
+
+
+def owners_behind(organisation: Organisation, *, week: date) -> dict[int, list[str]]:
+    """Owners (membership ids) of KRs in active cycles with no check-in this week, and those KRs' titles."""
+    checked = CheckIn.objects.filter(week=week).values("key_result_id")
+    pending = (
+        KeyResult.objects.filter(
+            organisation=organisation,
+            objective__cycle__state=CycleState.ACTIVE,
+            owner__isnull=False,
+            owner__user__is_active=True,
+            progress_from_aligned=False,
+        )
+        .exclude(pk__in=checked)
+        .values_list("owner_id", "title")
+        .order_by("owner_id", "title")
+    )
+    behind: dict[int, list[str]] = {}
+    for owner_id, title in pending:
+        behind.setdefault(owner_id, []).append(title)
+    return behind
+
+
+def _claim(membership_id: int, week: date) -> bool:
+    """Record the reminder (inside the caller's transaction); False when another run or another worker
+    already did. A concurrent claim waits on the unique index until the first commits, then fails."""
+    try:
+        with transaction.atomic():
+            ReminderSent.objects.create(membership_id=membership_id, week=week)
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_reminders(*, site_url: str) -> ReminderRun:
+    """Remind, in every organisation whose check-in day has come this week, each owner still behind."""
+    organisations = reminded = 0
+    for organisation in Organisation.objects.all():
+        today = local_today(organisation.time_zone)
+        if today.weekday() < organisation.checkin_day:
+            continue
+        organisations += 1
+        week = week_of(today)
+        behind = owners_behind(organisation, week=week)
+        people = Membership.objects.filter(pk__in=behind).select_related("user")
+        for membership in people:
+            # One transaction per person: if the e-mail fails, the claim rolls back and the next run retries.
+            with transaction.atomic():
+                if not _claim(membership.pk, week):
+                    continue
+                _remind(organisation, membership, behind[membership.pk], site_url=site_url)
+            reminded += 1
+    return ReminderRun(organisations=organisations, reminded=reminded)
+
+
+def _remind(organisation: Organisation, membership: Membership, titles: list[str], *, site_url: str) -> None:
+    """The reminder itself: in the app (the bell) and by e-mail."""
+    link = reverse("my_week")
+    count = f"{len(titles)} key result{'s' if len(titles) != 1 else ''}"
+    Notification.objects.create(
+        organisation=organisation,
+        recipient=membership,
+        link=link,
+        message=f"Check-in day: {count} still without this week's update.",
+    )
+    lines = "\n".join(f"- {t}" for t in titles)
+    send_mail(
+        subject=f"Check-in reminder: {count} this week",
+        message=(
+            f"Hello {membership.user.get_short_name()},\n\nIt is check-in day at {organisation.name}. "
+            f"These key results of yours have no check-in this week yet:\n\n{lines}\n\n"
+            f"It takes under a minute: {site_url}{link}\n"
+        ),
+        from_email=None,
+        recipient_list=[membership.user.email],
+    )

@@ -1,0 +1,14 @@
+"""Celery tasks of the series."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from checkins import reminders
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def send_checkin_reminders() -> int:
+    """Beat runs this hourly; each person is reminded at most once per week (see ReminderSent)."""
+    return reminders.send_reminders(site_url=settings.SITE_URL).reminded
