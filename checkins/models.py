@@ -77,3 +77,17 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"reminder for {self.membership_id} in week of {self.week}"
+
+
+class DigestSent(models.Model):
+    """One weekly digest per person per ISO week (the unique constraint keeps it to one)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["membership", "week"], name="one_digest_per_person_per_week")]
+
+    def __str__(self) -> str:
+        return f"digest for {self.membership_id} in week of {self.week}"

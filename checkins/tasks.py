@@ -12,3 +12,11 @@ from checkins import reminders
 def send_checkin_reminders() -> int:
     """Beat runs this hourly; each person is reminded at most once per week (see ReminderSent)."""
     return reminders.send_reminders(site_url=settings.SITE_URL).reminded
+
+
+@shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
+def send_weekly_digests() -> int:
+    """Beat runs this hourly; on Monday morning each lead and leader gets last week's digest, once."""
+    from checkins import digest
+
+    return digest.send_digests(site_url=settings.SITE_URL)

@@ -55,6 +55,7 @@ app.conf.update(
         "heartbeat": {"task": "okrapp.tasks.heartbeat", "schedule": 30.0},
         # Hourly, so each organisation's check-in day is met in its own time zone; sends once a week.
         "checkin-reminders": {"task": "checkins.tasks.send_checkin_reminders", "schedule": 3600.0},
+        "weekly-digest": {"task": "checkins.tasks.send_weekly_digests", "schedule": 3600.0},
     },
 )
 app.autodiscover_tasks()

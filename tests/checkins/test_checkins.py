@@ -243,3 +243,27 @@ def test_team_meeting_and_compliance(login, cast, okrs, latency, django_assert_m
     assert "<dd>1 of 2</dd>" in page and "<dd>50 %</dd>" in page
     assert "<dd>0 of 0</dd>" in login(cast.outsider).get(reverse("compliance")).content.decode()
     del other
+
+
+def test_demo_kr_page_chart_shows_value_target_expected_and_forecast(client, db, settings):
+    import io
+
+    from django.core.management import call_command
+
+    from objectives.models import KeyResult
+
+    settings.DEBUG = True  # load_demo refuses otherwise (its logins share one password)
+    call_command("load_demo", stdout=io.StringIO())
+    kr = KeyResult.objects.get(title="API p95 latency")
+    client.force_login(kr.owner.user)
+    body = client.get(reverse("key_result_detail", args=[kr.pk])).content.decode()
+    for part in (
+        'class="trend-values"',
+        'class="trend-target"',
+        'class="trend-expected"',
+        'class="trend-forecast"',
+        'class="trend-confidence"',
+        "Forecast: ",
+        "<desc id=",
+    ):
+        assert part in body, part
