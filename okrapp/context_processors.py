@@ -37,6 +37,7 @@ def navigation_for(viewer: Any) -> list[NavItem]:
     items.append(NavItem("Value dimensions", "value_dimension_list", "value-dimensions"))
     items.append(NavItem("Cycles", "cycle_list", "cycles"))
     if viewer.is_admin:
+        items.append(NavItem("Settings", "organisation_settings", "settings"))
         items.append(NavItem("System status", "system_status", "system"))
     return items
 

@@ -115,3 +115,19 @@ class TeamMemberAddForm(forms.Form):
 
 class TeamRoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=TeamRole.choices)
+
+
+class OrganisationForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label="Time zone", help_text="Weeks, check-in day, reminders and digests follow it.")
+
+    class Meta:
+        model = Organisation
+        fields = ("name", "time_zone", "checkin_day")
+        labels = {"name": "Name", "checkin_day": "Check-in day"}
+        help_texts = {"checkin_day": "Owners who have not checked in by this day get one reminder that week."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        import zoneinfo
+
+        self.fields["time_zone"].choices = [(z, z.replace("_", " ")) for z in sorted(zoneinfo.available_timezones())]  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ urlpatterns = [
     path("teams/<int:pk>/members/<int:member_pk>/remove/", views.team_member_remove, name="team_member_remove"),
     path("system/", views.system_status, name="system_status"),
     path("notifications/", views.notifications, name="notifications"),
+    path("settings/", views.organisation_settings, name="organisation_settings"),
     path("", include("objectives.urls")),
     path("", include("objectives.urls_health")),
     path("", include("checkins.urls")),

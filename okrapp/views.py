@@ -17,6 +17,7 @@ from okrapp.decorators import admin_required, directory_required, member_require
 from okrapp.forms import (
     EmailLoginForm,
     MembershipForm,
+    OrganisationForm,
     PersonAddForm,
     TeamForm,
     TeamMemberAddForm,
@@ -263,3 +264,17 @@ def notifications(request: AuthedHttpRequest) -> HttpResponse:
         mine.filter(read_at=None).update(read_at=timezone.now())
         return redirect("notifications")
     return render(request, "okrapp/notifications.html", {"notifications": mine[:50]})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def organisation_settings(request: AuthedHttpRequest) -> HttpResponse:
+    organisation = request.viewer.organisation
+    form = OrganisationForm(request.POST if request.method == "POST" else None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved.")
+        return redirect("organisation_settings")
+    return render(
+        request, "okrapp/organisation_settings.html", {"form": form}, status=422 if request.method == "POST" else 200
+    )

@@ -21,7 +21,7 @@ def nav_labels(membership: Membership) -> list[str]:
 
 def test_navigation_by_role(cast):
     everyone = ["Home", "My week", "OKRs", "Teams", "People", "Health", "Value dimensions", "Cycles"]
-    assert nav_labels(cast.admin) == [*everyone, "System status"]
+    assert nav_labels(cast.admin) == [*everyone, "Settings", "System status"]
     assert nav_labels(cast.leadership) == everyone
     assert nav_labels(cast.lead) == everyone
     assert nav_labels(cast.member) == everyone
@@ -329,3 +329,15 @@ def test_guest_sees_only_own_team_details(login, cast):
     assert "Checkout Squad" not in team_page
     lead_page = client.get(reverse("person_detail", args=[cast.lead.pk])).content.decode()
     assert "Growth" not in lead_page and "Checkout" in lead_page
+
+
+def test_admin_sets_time_zone_and_checkin_day(login, cast):
+    client = login(cast.admin)
+    assert client.get(reverse("organisation_settings")).status_code == 200
+    bad = client.post(reverse("organisation_settings"), {"name": "Acme", "time_zone": "Mars/Olympus", "checkin_day": 4})
+    assert bad.status_code == 422
+    ok = client.post(reverse("organisation_settings"), {"name": "Acme", "time_zone": "Europe/Berlin", "checkin_day": 3})
+    assert ok.status_code == 302
+    cast.org.refresh_from_db()
+    assert (cast.org.time_zone, cast.org.checkin_day) == ("Europe/Berlin", 3)
+    assert login(cast.leadership).get(reverse("organisation_settings")).status_code == 403
