@@ -97,7 +97,7 @@ def team_week(viewer: Viewer, *, team_id: int, week: date) -> list[MeetingRow]:
     last week's check-ins (three queries)."""
     key_results = list(
         visible_key_results(viewer)
-        .filter(objective__team_id=team_id, objective__cycle__state=CycleState.ACTIVE)
+        .filter(objective__team_id=team_id, objective__cycle__state=CycleState.ACTIVE, progress_from_aligned=False)
         .select_related("objective__cycle", "owner__user")
         .order_by("objective__title", "position", "pk")
     )
@@ -132,7 +132,7 @@ def compliance_by_team(viewer: Viewer, *, week: date) -> tuple[list[tuple[object
 
     base = (
         visible_key_results(viewer)
-        .filter(objective__cycle__state=CycleState.ACTIVE)
+        .filter(objective__cycle__state=CycleState.ACTIVE, progress_from_aligned=False)  # nobody checks in on those
         .exclude(objective__visibility=Visibility.PRIVATE)
     )
     rows = (
