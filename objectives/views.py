@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
@@ -26,6 +25,7 @@ from okrapp.decorators import admin_required, member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
 from okrapp.models import Team
+from okrapp.timeutil import org_today
 
 
 def _refuse_closed(cycle: Cycle) -> None:
@@ -57,7 +57,7 @@ def _scope_team(request: AuthedHttpRequest, raw: str | None) -> Team | None:
 def _scope_cycle(request: AuthedHttpRequest, raw: str | None) -> Cycle | None:
     if raw and raw.isdecimal() and raw.isascii():
         return access_cycle(request.viewer, int(raw))
-    return selectors.default_cycle(request.viewer, timezone.localdate())
+    return selectors.default_cycle(request.viewer, org_today(request.viewer.organisation))
 
 
 def _key_result_rows(objective: Objective) -> list[dict[str, Any]]:
@@ -94,7 +94,7 @@ def okrs(request: AuthedHttpRequest) -> HttpResponse:
     if cycle is not None:
         objectives = list(selectors.scope_objectives(viewer, cycle=cycle, team=team))
         context["summary"] = selectors.scope_summary(
-            objectives, cycle=cycle, today=timezone.localdate(), per_team=team is not None
+            objectives, cycle=cycle, today=org_today(request.viewer.organisation), per_team=team is not None
         )
         context["visible_parents"] = selectors.visible_ids(viewer, {o.parent_id for o in objectives if o.parent_id})
         context["cards"] = [
@@ -204,7 +204,9 @@ def objective_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "objective": objective_with_krs,
         "rows": _key_result_rows(objective_with_krs),
         "hints": hints.objective_hints(key_result_count=len(objective_with_krs.key_results.all())),
-        "expected": numbers.expected_progress(start=cycle.start_date, end=cycle.end_date, on=timezone.localdate()),
+        "expected": numbers.expected_progress(
+            start=cycle.start_date, end=cycle.end_date, on=org_today(request.viewer.organisation)
+        ),
         "children": selectors.visible_children(viewer, objective),
         "parent_visible": bool(selectors.visible_ids(viewer, {objective.parent_id} if objective.parent_id else set())),
         "contributes_to": selectors.visible_contributions(viewer, objective),
@@ -291,7 +293,9 @@ def key_result_context(
             has_owner=kr.owner_id is not None,
             has_target=kr.target_value is not None or kr.bound is not None,
         ),
-        "expected": numbers.expected_progress(start=cycle.start_date, end=cycle.end_date, on=timezone.localdate()),
+        "expected": numbers.expected_progress(
+            start=cycle.start_date, end=cycle.end_date, on=org_today(request.viewer.organisation)
+        ),
         "contributors": kr.contributors.select_related("user").order_by("user__full_name"),
         "kfis": kr.kfis.select_related("team").order_by("name"),
         "contributing": selectors.visible_contributors(viewer, kr),

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from objectives.models import (
     Cycle,
@@ -24,6 +23,7 @@ from objectives.models import (
 from objectives.progress import Bound, Kind
 from objectives.services.recompute import recompute_key_result_chain, recompute_objective_chain
 from okrapp.models import Membership, Organisation, Team
+from okrapp.timeutil import org_today
 
 # --- Objectives ------------------------------------------------------------------------------------
 
@@ -120,7 +120,7 @@ def objective_create(
         value_dimension=value_dimension,
     )
     objective.contributes_to.set(contributes)
-    recompute_objective_chain(objective_id=objective.pk, today=today or timezone.localdate())
+    recompute_objective_chain(objective_id=objective.pk, today=today or org_today(organisation))
     objective.refresh_from_db(fields=["progress", "confidence", "status", "computed_at"])
     return objective
 
@@ -158,7 +158,7 @@ def objective_update(
     objective.value_dimension = value_dimension
     objective.save()
     objective.contributes_to.set(contributes)
-    today = today or timezone.localdate()
+    today = today or org_today(objective.organisation)
     recompute_objective_chain(objective_id=objective.pk, today=today)
     for kr_id in before - {kr.pk for kr in contributes}:  # KRs it no longer feeds lose its progress
         recompute_key_result_chain(key_result_id=kr_id, today=today)
@@ -281,7 +281,7 @@ def key_result_create(
     kr.save()
     kr.contributors.set(people)
     kr.kfis.set(metrics)
-    recompute_key_result_chain(key_result_id=kr.pk, today=today or timezone.localdate())
+    recompute_key_result_chain(key_result_id=kr.pk, today=today or org_today(objective.organisation))
     kr.refresh_from_db(fields=["progress", "status", "computed_at"])
     return kr
 
@@ -304,7 +304,7 @@ def key_result_update(
     kr.save()
     kr.contributors.set(people)
     kr.kfis.set(metrics)
-    recompute_key_result_chain(key_result_id=kr.pk, today=today or timezone.localdate())
+    recompute_key_result_chain(key_result_id=kr.pk, today=today or org_today(kr.organisation))
     kr.refresh_from_db(fields=["progress", "status", "computed_at"])
     return kr
 
@@ -326,7 +326,7 @@ def key_result_move(*, key_result: KeyResult, objective: Objective, today: date 
     key_result.objective = objective
     key_result.position = objective.key_results.count()
     key_result.save(update_fields=["objective", "position", "updated_at"])
-    today = today or timezone.localdate()
+    today = today or org_today(key_result.organisation)
     recompute_key_result_chain(key_result_id=key_result.pk, today=today)
     recompute_objective_chain(objective_id=old_objective_id, today=today)
     return key_result
@@ -351,7 +351,7 @@ def key_result_promote(*, key_result: KeyResult, today: date | None = None) -> O
         value_dimension=parent.value_dimension,
     )
     key_result.delete()
-    today = today or timezone.localdate()
+    today = today or org_today(key_result.organisation)
     recompute_objective_chain(objective_id=parent.pk, today=today)
     recompute_objective_chain(objective_id=objective.pk, today=today)
     return objective
@@ -413,5 +413,5 @@ def objective_carry_over(*, objective: Objective, to_cycle: Cycle, owner: Member
         )
         new.contributors.set(kr.contributors.all())
         new.kfis.set(kr.kfis.all())
-    recompute_objective_chain(objective_id=copy.pk, today=timezone.localdate())
+    recompute_objective_chain(objective_id=copy.pk, today=org_today(copy.organisation))
     return copy

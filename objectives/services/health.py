@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from objectives import progress as numbers
 from objectives.models import HealthMetric, KeyResult
 from objectives.progress import Direction
 from objectives.services.recompute import recompute_key_result_chain
 from okrapp.models import Membership, Organisation, Team
+from okrapp.timeutil import org_today
 
 # --- Health metrics --------------------------------------------------------------------------------
 
@@ -54,5 +54,5 @@ def health_metric_save(
     metric.save()
     # A threshold change can turn a KFI red or back: its KRs' statuses follow.
     for kr_id in KeyResult.objects.filter(kfis=metric).values_list("pk", flat=True):
-        recompute_key_result_chain(key_result_id=kr_id, today=timezone.localdate())
+        recompute_key_result_chain(key_result_id=kr_id, today=org_today(organisation))
     return metric

@@ -15,6 +15,7 @@ from objectives.models import (
     Visibility,
 )
 from objectives.progress import Bound, KeyResultState, KeyResultSummary, Kind, Light, Status
+from okrapp.timeutil import org_date
 
 # --- Recompute: the stored numbers -----------------------------------------------------------------
 
@@ -49,7 +50,7 @@ def _key_result_numbers(kr: KeyResult, *, today: date) -> tuple[float, Status]:
     latest_kept = None
     if kr.kind == Kind.GUARDRAIL and kr.current_value is not None and kr.bound is not None and kr.bound_keep:
         latest_kept = numbers.guardrail_keeps(kr.current_value, bound=kr.bound, keep=Bound(kr.bound_keep))
-    last = timezone.localdate(kr.last_checkin_at) if kr.last_checkin_at else None
+    last = org_date(kr.organisation, kr.last_checkin_at) if kr.last_checkin_at else None
     status = numbers.key_result_status(
         KeyResultState(
             kind=Kind(kr.kind),
@@ -70,7 +71,7 @@ def _key_result_numbers(kr: KeyResult, *, today: date) -> tuple[float, Status]:
 
 
 def recompute_key_result(*, key_result_id: int, today: date) -> KeyResult:
-    kr = KeyResult.objects.select_related("objective__cycle").get(pk=key_result_id)
+    kr = KeyResult.objects.select_related("objective__cycle", "organisation").get(pk=key_result_id)
     kr.progress, status = _key_result_numbers(kr, today=today)
     kr.status = status.value
     kr.computed_at = timezone.now()
