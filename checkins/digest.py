@@ -6,9 +6,11 @@ person per week (a unique row claimed with the e-mail, as for reminders)."""
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -24,6 +26,8 @@ from objectives.progress import Status, confidence_band
 from objectives.visibility import visible_key_results
 from okrapp.http import Viewer
 from okrapp.models import CompanyRole, Membership, Organisation, TeamRole
+
+logger = logging.getLogger(__name__)
 
 SEND_FROM_HOUR = 7
 BAND_RANK = {Status.ON_TRACK: 0, Status.AT_RISK: 1, Status.OFF_TRACK: 2}
@@ -101,9 +105,17 @@ def send_digests(*, site_url: str) -> int:
                         DigestSent.objects.create(membership=membership, week=week)
                 except IntegrityError:
                     continue
-                send_digest(membership, digest, site_url=site_url)
+                # Sent once the claim is committed: a crash before the commit sends nothing twice.
+                transaction.on_commit(partial(_send_logged, membership, digest, site_url=site_url))
             sent += 1
     return sent
+
+
+def _send_logged(membership: Membership, digest: Digest, *, site_url: str) -> None:
+    try:
+        send_digest(membership, digest, site_url=site_url)
+    except OSError:  # one bad mailbox or a server hiccup stops nobody else's digest
+        logger.exception("weekly digest e-mail to %s failed", membership.user.email)
 
 
 def send_digest(membership: Membership, digest: Digest, *, site_url: str) -> None:

@@ -43,9 +43,13 @@ def my_week(viewer: Viewer, *, week: date) -> list[WeekRow]:
 
 def _rows(key_results: list[KeyResult], *, week: date) -> list[WeekRow]:
     latest: dict[int, list[CheckIn]] = {}
-    recent = CheckIn.objects.filter(
-        key_result__in=[kr.pk for kr in key_results], week__lte=week, week__gte=week - timedelta(weeks=26)
-    ).order_by("key_result_id", "-week")
+    recent = (
+        CheckIn.objects.filter(
+            key_result__in=[kr.pk for kr in key_results], week__lte=week, week__gte=week - timedelta(weeks=26)
+        )
+        .select_related("author__user")
+        .order_by("key_result_id", "-week")
+    )
     for checkin in recent:
         latest.setdefault(checkin.key_result_id, []).append(checkin)
     rows = []
@@ -154,3 +158,9 @@ def compliance_by_team(viewer: Viewer, *, week: date) -> tuple[list[tuple[object
         result.append((teams.get(team_id) if team_id else None, Compliance(done, total)))
     company = Compliance(sum(c[0] for c in per_team.values()), sum(c[1] for c in per_team.values()))
     return result, company
+
+
+def contributed_ids(viewer: Viewer) -> set[int]:
+    """The KRs the viewer contributes to (one query)."""
+    through = KeyResult.contributors.through
+    return set(through.objects.filter(membership_id=viewer.membership.pk).values_list("keyresult_id", flat=True))

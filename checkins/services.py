@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from checkins.models import CheckIn, MetricReading
 from checkins.weeks import local_today, week_of
@@ -20,16 +20,26 @@ from objectives.services.series import SeriesSummary, key_result_apply_series
 from okrapp.http import Viewer
 from okrapp.models import TeamRole
 
+MAX_VALUE = 1e12  # beyond any real KR; keeps trend arithmetic finite
 
-def can_check_in(viewer: Viewer, key_result: KeyResult) -> bool:
-    """Check-ins are written by the KR's owner, its contributors, or the lead of its objective's team."""
+
+def can_check_in(viewer: Viewer, key_result: KeyResult, *, contributed: set[int] | None = None) -> bool:
+    """Check-ins are written by the KR's owner, its contributors, or the lead of its objective's team.
+    ``contributed`` (the KR ids the viewer contributes to) saves a query per KR on lists."""
     me = viewer.membership.pk
     if key_result.owner_id == me:
         return True
     team_id = key_result.objective.team_id
     if team_id is not None and viewer.team_roles.get(team_id) == TeamRole.LEAD:
         return True
+    if contributed is not None:
+        return key_result.pk in contributed
     return key_result.contributors.filter(pk=me).exists()
+
+
+def _end_of_week(week: date, time_zone: str) -> datetime:
+    """Sunday 23:59:59 of the week, in the organisation's zone."""
+    return datetime.combine(week + timedelta(days=6), time.max).replace(tzinfo=zoneinfo.ZoneInfo(time_zone))
 
 
 def series_summary(key_result: KeyResult) -> SeriesSummary:
@@ -55,7 +65,7 @@ def series_summary(key_result: KeyResult) -> SeriesSummary:
         latest_value=latest.value,
         latest_done=latest.done,
         confidence=latest.confidence,
-        last_checkin_at=latest.updated_at,
+        last_checkin_at=min(latest.updated_at, _end_of_week(latest.week, key_result.organisation.time_zone)),
         guardrail_kept=kept,
         guardrail_total=total,
     )
@@ -85,6 +95,8 @@ def _check(
             errors["done"] = "Say whether it is done."
     elif value is None or not math.isfinite(value):
         errors["value"] = "Enter this week's value as a number."
+    elif abs(value) > MAX_VALUE:
+        errors["value"] = "That number is too large for a key result's value."
     if errors:
         raise ValidationError(errors)
 
@@ -111,7 +123,13 @@ def checkin_save(
     _check(key_result=key_result, week=week, today=today, value=value, done=done, confidence=confidence)
     with transaction.atomic():
         # The KR row lock serialises saves of one KR: a double click makes one check-in, not two.
-        locked = KeyResult.objects.select_for_update().select_related("objective__cycle").get(pk=key_result.pk)
+        locked = (
+            KeyResult.objects.select_for_update(of=("self",))
+            .select_related("objective__cycle", "organisation")
+            .get(pk=key_result.pk)
+        )
+        if locked.objective.cycle.state == CycleState.CLOSED:  # closed while we waited for the lock
+            raise ValidationError("This key result's cycle is closed: its check-ins can no longer change.")
         checkin, _ = CheckIn.objects.update_or_create(
             key_result=locked,
             week=week,
@@ -146,7 +164,7 @@ def reading_save(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = HealthMetric.objects.select_for_update().get(pk=metric.pk)
+        locked = HealthMetric.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=metric.pk)
         reading, _ = MetricReading.objects.update_or_create(
             metric=locked,
             taken_on=taken_on,
@@ -159,7 +177,13 @@ def reading_save(
         )
         newest = MetricReading.objects.filter(metric=locked).order_by("-taken_on", "-created_at").first()
         locked.latest_value = newest.value if newest else None
-        locked.latest_at = None if newest is None else timezone.make_aware(datetime.combine(newest.taken_on, time.min))
+        locked.latest_at = (
+            None
+            if newest is None
+            else datetime.combine(newest.taken_on, time.min).replace(
+                tzinfo=zoneinfo.ZoneInfo(locked.organisation.time_zone)
+            )
+        )
         light = numbers.health_light(
             value=locked.latest_value,
             direction=Direction(locked.direction),
@@ -168,6 +192,7 @@ def reading_save(
         )
         locked.light = light.value if light else ""
         locked.save(update_fields=["latest_value", "latest_at", "light"])
-        for kr_id in KeyResult.objects.filter(kfis=locked).values_list("pk", flat=True):
+        guarded = KeyResult.objects.filter(kfis=locked).exclude(objective__cycle__state=CycleState.CLOSED)
+        for kr_id in guarded.values_list("pk", flat=True):
             recompute_key_result_chain(key_result_id=kr_id, today=today)
     return reading

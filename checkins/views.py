@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from checkins import selectors, services
 from checkins.charts import trend_chart
 from checkins.forms import CheckInForm, ReadingForm
+from checkins.models import CheckIn
 from checkins.weeks import local_today, week_label, week_of, weeks_between
 from objectives import views as objective_views
 from objectives import views_health
@@ -28,7 +29,10 @@ from okrapp.http import AuthedHttpRequest
 
 def plain(value: float | None) -> str | None:
     """A number for an input field: 350 rather than 350.0."""
-    return None if value is None else f"{value:.10g}"
+    if value is None:
+        return None
+    text = repr(value)  # exact: saving the prefilled form unchanged keeps the value
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _today(request: AuthedHttpRequest) -> date:
@@ -56,14 +60,19 @@ def _row_form(row: selectors.WeekRow, data: Any = None) -> CheckInForm:
 
 
 def _row_context(
-    request: AuthedHttpRequest, row: selectors.WeekRow, form: CheckInForm, *, saved: bool = False
+    request: AuthedHttpRequest,
+    row: selectors.WeekRow,
+    form: CheckInForm,
+    *,
+    saved: bool = False,
+    contributed: set[int] | None = None,
 ) -> dict[str, Any]:
     cycle = row.key_result.objective.cycle
     return {
         "row": row,
         "form": form,
         "saved": saved,
-        "can_check_in": services.can_check_in(request.viewer, row.key_result),
+        "can_check_in": services.can_check_in(request.viewer, row.key_result, contributed=contributed),
         "expected": expected_progress(start=cycle.start_date, end=cycle.end_date, on=_today(request)),
     }
 
@@ -73,7 +82,8 @@ def my_week(request: AuthedHttpRequest) -> HttpResponse:
     today = _today(request)
     week = week_of(today)
     rows = selectors.my_week(request.viewer, week=week)
-    entries = [_row_context(request, row, _row_form(row)) for row in rows]
+    contributed = selectors.contributed_ids(request.viewer)
+    entries = [_row_context(request, row, _row_form(row), contributed=contributed) for row in rows]
     done = sum(1 for row in rows if row.this_week is not None)
     context = {
         "entries": entries,
@@ -144,7 +154,12 @@ def checkin_week(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         raise Http404("No such week.") from None
     form = CheckInForm(request.POST, key_result=kr, prefix="past")
+    existing = CheckIn.objects.filter(key_result=kr, week=week).first()
     if form.is_valid():
+        if existing is not None:  # correcting a value alone keeps the week's notes
+            for name in ("what_changed", "next_steps", "blockers"):
+                if not form.cleaned_data[name].strip():
+                    form.cleaned_data[name] = getattr(existing, name)
         try:
             services.checkin_save(
                 viewer=request.viewer,

@@ -354,9 +354,8 @@ def forecast(
     reached_on: date | None = None
     if (increasing and slope > 0) or (not increasing and slope < 0):
         x = math.ceil((target - intercept) / slope - 1e-9)
-        day = cycle_start + timedelta(days=max(0, x))
-        if day <= cycle_end:
-            reached_on = day
+        if x <= (cycle_end - cycle_start).days:  # checked before building a date: x may be astronomical
+            reached_on = cycle_start + timedelta(days=max(0, x))
     elif (increasing and intercept >= target) or (not increasing and intercept <= target):
         reached_on = cycle_start  # flat or moving away, but already past the target
     return Forecast(value_at_end=value_at_end, grade=grade, reaches_target_on=reached_on, slope_per_day=slope)

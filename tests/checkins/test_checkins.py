@@ -267,3 +267,42 @@ def test_demo_kr_page_chart_shows_value_target_expected_and_forecast(client, db,
         "<desc id=",
     ):
         assert part in body, part
+
+
+def test_a_late_correction_does_not_make_a_kr_fresh(cast, latency):
+    from datetime import datetime
+
+    from checkins.services import series_summary
+
+    old_week = THIS_WEEK - timedelta(weeks=3)
+    services.checkin_save(
+        viewer=viewer(cast.member), key_result=latency, week=old_week, value=600, confidence=0.5, today=TODAY
+    )
+    summary = series_summary(latency)
+    assert summary.last_checkin_at is not None
+    assert summary.last_checkin_at <= datetime.combine(old_week + timedelta(days=7), datetime.min.time()).astimezone()
+
+
+def test_correcting_a_past_value_keeps_its_notes(login, cast, latency):
+    week = THIS_WEEK - timedelta(weeks=2)
+    services.checkin_save(
+        viewer=viewer(cast.member),
+        key_result=latency,
+        week=week,
+        value=650,
+        confidence=0.4,
+        what_changed="Cache rollout",
+        blockers="CDN",
+        today=TODAY,
+    )
+    login(cast.member).post(
+        reverse("checkin_week", args=[latency.pk]),
+        {"week": week.isoformat(), "past-value": "640", "past-confidence": "0.4"},
+    )
+    checkin = CheckIn.objects.get(week=week)
+    assert (checkin.value, checkin.what_changed, checkin.blockers) == (640, "Cache rollout", "CDN")
+
+
+def test_huge_values_are_refused(cast, latency):
+    with pytest.raises(ValidationError):
+        services.checkin_save(viewer=viewer(cast.member), key_result=latency, value=1e300, confidence=0.5, today=TODAY)

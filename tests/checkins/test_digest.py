@@ -72,13 +72,14 @@ def test_digest_mail_has_html_and_text(cast, week_of_work):
     assert "<h2" in html and "What moved" in html and "Secret" not in html
 
 
-def test_sent_once_on_monday_morning(cast, week_of_work, monkeypatch):
+def test_sent_once_on_monday_morning(cast, week_of_work, monkeypatch, django_capture_on_commit_callbacks):
     cast.org.time_zone = "UTC"
     cast.org.save()
     monday_morning = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # digest of the week of 16 Nov
     monkeypatch.setattr(digest.timezone, "now", lambda: monday_morning)
-    first = digest.send_digests(site_url="http://x")
-    second = digest.send_digests(site_url="http://x")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = digest.send_digests(site_url="http://x")
+        second = digest.send_digests(site_url="http://x")
     recipients = sorted(m.to[0] for m in mail.outbox)
     assert second == 0 and first == len(recipients)
     assert "boss@acme.test" in recipients and "lead@acme.test" in recipients and "member@acme.test" not in recipients

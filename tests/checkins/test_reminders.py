@@ -30,10 +30,11 @@ def due(cast, okrs):
 
 
 @pytest.mark.django_db
-def test_reminders_go_once_per_owner_and_skip_who_checked_in(cast, due):
+def test_reminders_go_once_per_owner_and_skip_who_checked_in(cast, due, django_capture_on_commit_callbacks):
     services.checkin_save(viewer=Viewer.load(cast.lead.user), key_result=due[3], value=3, confidence=0.7)
-    first = reminders.send_reminders(site_url="http://x")
-    second = reminders.send_reminders(site_url="http://x")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = reminders.send_reminders(site_url="http://x")
+        second = reminders.send_reminders(site_url="http://x")
     assert (first.reminded, second.reminded) == (2, 0)  # member (two KRs) and teammate; the lead is up to date
     assert sorted(m.to[0] for m in mail.outbox) == ["mate@acme.test", "member@acme.test"]
     assert "KR 0" in next(m.body for m in mail.outbox if m.to == ["member@acme.test"])

@@ -382,3 +382,8 @@ def test_confidence_pill_never_rounds_into_another_band(confidence, text, css):
 
     pill = confidence_pill(confidence)
     assert (pill["text"], pill["css"]) == (text, css)
+
+
+def test_forecast_with_a_nearly_flat_trend_does_not_overflow():
+    f = p.forecast(series=series((0, 200000), (7, 200000), (14, 200001)), start=0, target=1_000_000, **Q1)
+    assert f is not None and f.reaches_target_on is None
