@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 from objectives import hints, selectors, services
 from objectives import progress as numbers
 from objectives.access import access_cycle, access_key_result, access_objective, can_edit_objective, can_write_in
+from objectives.access_health import health_metric_visibility
 from objectives.forms import CarryOverForm, CycleForm, GradeForm, KeyResultForm, MoveKeyResultForm, ObjectiveForm
 from objectives.models import Cycle, CycleState, KeyResult, Objective
 from okrapp.decorators import admin_required, member_required
@@ -297,7 +298,7 @@ def key_result_context(
             start=cycle.start_date, end=cycle.end_date, on=org_today(request.viewer.organisation)
         ),
         "contributors": kr.contributors.select_related("user").order_by("user__full_name"),
-        "kfis": kr.kfis.select_related("team").order_by("name"),
+        "kfis": kr.kfis.filter(health_metric_visibility(viewer)).select_related("team").order_by("name"),
         "contributing": selectors.visible_contributors(viewer, kr),
         "can_edit": is_editor and not closed,
         "can_promote": not closed and can_edit_objective(viewer, kr.objective),
