@@ -5,3 +5,9 @@ class CheckinsConfig(AppConfig):
     """Weekly check-ins and metric readings: the series behind the numbers (depends on objectives)."""
 
     name = "checkins"
+
+    def ready(self) -> None:
+        from checkins.services import series_summary
+        from objectives.services.series import register_series_provider
+
+        register_series_provider(series_summary)

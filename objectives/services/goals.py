@@ -22,6 +22,7 @@ from objectives.models import (
 )
 from objectives.progress import Bound, Kind
 from objectives.services.recompute import recompute_key_result_chain, recompute_objective_chain
+from objectives.services.series import key_result_resummarise
 from okrapp.models import Membership, Organisation, Team
 from okrapp.timeutil import org_today
 
@@ -297,6 +298,7 @@ def key_result_update(
 ) -> KeyResult:
     """Change a KR's definition; nothing is saved unless the whole definition is valid."""
     kr = KeyResult.objects.select_for_update().get(pk=key_result.pk)
+    before = (kr.kind, kr.bound, kr.bound_keep)
     _apply_definition(kr, fields)
     people, metrics = list(contributors), list(kfis)
     _check_people(kr.organisation_id, kr.owner, people)
@@ -304,6 +306,9 @@ def key_result_update(
     kr.save()
     kr.contributors.set(people)
     kr.kfis.set(metrics)
+    if (kr.kind, kr.bound, kr.bound_keep) != before:
+        # What the series means changed (a guardrail's bound, the kind): summarise the check-ins again.
+        key_result_resummarise(key_result=kr, today=today or org_today(kr.organisation))
     recompute_key_result_chain(key_result_id=kr.pk, today=today or org_today(kr.organisation))
     kr.refresh_from_db(fields=["progress", "status", "computed_at"])
     return kr

@@ -6,6 +6,7 @@ write; ``objectives`` owns what the summary means (current value, confidence, gu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,6 +26,22 @@ class SeriesSummary:
     last_checkin_at: datetime | None
     guardrail_kept: int = 0
     guardrail_total: int = 0
+
+
+# Who can summarise a KR's series again. checkins registers itself here when the app is ready, so that
+# objectives can ask for a fresh summary (e.g. after a guardrail's bound changed) without importing it.
+SERIES_PROVIDERS: list[Callable[[KeyResult], SeriesSummary]] = []
+
+
+def register_series_provider(provider: Callable[[KeyResult], SeriesSummary]) -> None:
+    if provider not in SERIES_PROVIDERS:
+        SERIES_PROVIDERS.append(provider)
+
+
+def key_result_resummarise(*, key_result: KeyResult, today: date) -> None:
+    """Apply a fresh summary of the KR's series, when a provider is registered."""
+    for provider in SERIES_PROVIDERS:
+        key_result_apply_series(key_result_id=key_result.pk, summary=provider(key_result), today=today)
 
 
 def key_result_apply_series(*, key_result_id: int, summary: SeriesSummary, today: date) -> KeyResult:

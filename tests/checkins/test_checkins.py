@@ -306,3 +306,29 @@ def test_correcting_a_past_value_keeps_its_notes(login, cast, latency):
 def test_huge_values_are_refused(cast, latency):
     with pytest.raises(ValidationError):
         services.checkin_save(viewer=viewer(cast.member), key_result=latency, value=1e300, confidence=0.5, today=TODAY)
+
+
+def test_changing_a_guardrail_bound_recounts_its_checkins(cast, okrs):
+    guard = objective_services.key_result_create(
+        objective=okrs[2],
+        title="Uptime",
+        kind="guardrail",
+        bound=99.95,
+        bound_keep="above",
+        owner=cast.member,
+        today=TODAY,
+    )
+    for weeks_ago, value in ((2, 99.97), (1, 99.93), (0, 99.96)):
+        services.checkin_save(
+            viewer=viewer(cast.member),
+            key_result=guard,
+            week=THIS_WEEK - timedelta(weeks=weeks_ago),
+            value=value,
+            confidence=0.8,
+            today=TODAY,
+        )
+    guard.refresh_from_db()
+    assert (guard.guardrail_kept, guard.guardrail_total) == (2, 3)
+    objective_services.key_result_update(key_result=guard, bound=99.9, today=TODAY)
+    guard.refresh_from_db()
+    assert (guard.guardrail_kept, guard.guardrail_total, guard.progress) == (3, 3, 1.0)
