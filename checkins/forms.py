@@ -41,6 +41,18 @@ class CheckInForm(forms.Form):
         raw = self.cleaned_data.get("done")
         return None if raw in (None, "") else raw == "yes"
 
+    def entry(self) -> dict[str, Any]:
+        """The cleaned check-in, as keyword arguments of ``checkins.services.checkin_save``."""
+        data = self.cleaned_data
+        return {
+            "value": data.get("value"),
+            "done": self.cleaned_done(),
+            "confidence": data["confidence"],
+            "what_changed": data["what_changed"],
+            "next_steps": data["next_steps"],
+            "blockers": data["blockers"],
+        }
+
 
 class ReadingForm(forms.Form):
     taken_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

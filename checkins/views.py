@@ -112,12 +112,7 @@ def checkin_row(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 viewer=request.viewer,
                 key_result=kr,
                 week=week,
-                value=form.cleaned_data.get("value"),
-                done=form.cleaned_done(),
-                confidence=form.cleaned_data["confidence"],
-                what_changed=form.cleaned_data["what_changed"],
-                next_steps=form.cleaned_data["next_steps"],
-                blockers=form.cleaned_data["blockers"],
+                **form.entry(),
                 today=today,
             )
         except ValidationError as error:
@@ -165,12 +160,7 @@ def checkin_week(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 viewer=request.viewer,
                 key_result=kr,
                 week=week,
-                value=form.cleaned_data.get("value"),
-                done=form.cleaned_done(),
-                confidence=form.cleaned_data["confidence"],
-                what_changed=form.cleaned_data["what_changed"],
-                next_steps=form.cleaned_data["next_steps"],
-                blockers=form.cleaned_data["blockers"],
+                **form.entry(),
                 today=_today(request),
             )
         except ValidationError as error:

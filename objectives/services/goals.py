@@ -260,6 +260,22 @@ def _apply_definition(kr: KeyResult, fields: dict[str, Any]) -> None:
     )
 
 
+def _save_with_people(kr: KeyResult, *, contributors: Iterable[Membership], kfis: Iterable[HealthMetric]) -> None:
+    """Check the people and KFIs belong to the KR's organisation, then save the KR with them."""
+    people, metrics = list(contributors), list(kfis)
+    _check_people(kr.organisation_id, kr.owner, people)
+    _check_kfis(kr.organisation_id, metrics)
+    kr.save()
+    kr.contributors.set(people)
+    kr.kfis.set(metrics)
+
+
+def _recomputed(kr: KeyResult, *, today: date) -> KeyResult:
+    recompute_key_result_chain(key_result_id=kr.pk, today=today)
+    kr.refresh_from_db(fields=["progress", "status", "computed_at"])
+    return kr
+
+
 @transaction.atomic
 def key_result_create(
     *,
@@ -275,16 +291,9 @@ def key_result_create(
     _apply_definition(kr, fields)
     if kr.kind == Kind.METRIC and kr.current_value is None:
         kr.current_value = kr.start_value
-    people, metrics = list(contributors), list(kfis)
-    _check_people(objective.organisation_id, kr.owner, people)
-    _check_kfis(objective.organisation_id, metrics)
     kr.position = objective.key_results.count()
-    kr.save()
-    kr.contributors.set(people)
-    kr.kfis.set(metrics)
-    recompute_key_result_chain(key_result_id=kr.pk, today=today or org_today(objective.organisation))
-    kr.refresh_from_db(fields=["progress", "status", "computed_at"])
-    return kr
+    _save_with_people(kr, contributors=contributors, kfis=kfis)
+    return _recomputed(kr, today=today or org_today(objective.organisation))
 
 
 @transaction.atomic
@@ -300,18 +309,12 @@ def key_result_update(
     kr = KeyResult.objects.select_for_update().get(pk=key_result.pk)
     before = (kr.kind, kr.bound, kr.bound_keep)
     _apply_definition(kr, fields)
-    people, metrics = list(contributors), list(kfis)
-    _check_people(kr.organisation_id, kr.owner, people)
-    _check_kfis(kr.organisation_id, metrics)
-    kr.save()
-    kr.contributors.set(people)
-    kr.kfis.set(metrics)
+    _save_with_people(kr, contributors=contributors, kfis=kfis)
+    today = today or org_today(kr.organisation)
     if (kr.kind, kr.bound, kr.bound_keep) != before:
         # What the series means changed (a guardrail's bound, the kind): summarise the check-ins again.
-        key_result_resummarise(key_result=kr, today=today or org_today(kr.organisation))
-    recompute_key_result_chain(key_result_id=kr.pk, today=today or org_today(kr.organisation))
-    kr.refresh_from_db(fields=["progress", "status", "computed_at"])
-    return kr
+        key_result_resummarise(key_result=kr, today=today)
+    return _recomputed(kr, today=today)
 
 
 @transaction.atomic
