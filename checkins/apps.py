@@ -7,7 +7,8 @@ class CheckinsConfig(AppConfig):
     name = "checkins"
 
     def ready(self) -> None:
+        from checkins.history import History
         from checkins.services import series_summary
         from objectives.services.series import register_series_provider
 
-        register_series_provider(series_summary)
+        register_series_provider(series_summary, History)

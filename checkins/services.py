@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import math
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from checkins.history import summarise
 from checkins.models import CheckIn, MetricReading
 from checkins.weeks import local_today, week_of
 from objectives import progress as numbers
 from objectives.models import CycleState, HealthMetric, KeyResult
-from objectives.progress import Bound, Direction, Kind
-from objectives.services.recompute import recompute_key_result_chain
+from objectives.progress import Direction, Kind
+from objectives.services.outbox import recompute_request
 from objectives.services.series import SeriesSummary, key_result_apply_series
 from okrapp.http import Viewer
 from okrapp.models import TeamRole
@@ -37,38 +38,10 @@ def can_check_in(viewer: Viewer, key_result: KeyResult, *, contributed: set[int]
     return key_result.contributors.filter(pk=me).exists()
 
 
-def _end_of_week(week: date, time_zone: str) -> datetime:
-    """Sunday 23:59:59 of the week, in the organisation's zone."""
-    return datetime.combine(week + timedelta(days=6), time.max).replace(tzinfo=zoneinfo.ZoneInfo(time_zone))
-
-
 def series_summary(key_result: KeyResult) -> SeriesSummary:
-    """The summary of a KR's check-ins in its cycle: the latest (highest week) value and confidence,
-    and for a guardrail how many kept the bound."""
-    cycle = key_result.objective.cycle
-    checkins = list(
-        CheckIn.objects.filter(key_result=key_result, week__gte=week_of(cycle.start_date), week__lte=cycle.end_date)
-        .order_by("-week")
-        .only("week", "value", "done", "confidence", "updated_at")
-    )
-    if not checkins:
-        return SeriesSummary(latest_value=None, latest_done=None, confidence=None, last_checkin_at=None)
-    latest = checkins[0]
-    kept = total = 0
-    if key_result.kind == Kind.GUARDRAIL and key_result.bound is not None and key_result.bound_keep:
-        values = [c.value for c in checkins if c.value is not None]
-        total = len(values)
-        kept = sum(
-            numbers.guardrail_keeps(v, bound=key_result.bound, keep=Bound(key_result.bound_keep)) for v in values
-        )
-    return SeriesSummary(
-        latest_value=latest.value,
-        latest_done=latest.done,
-        confidence=latest.confidence,
-        last_checkin_at=min(latest.updated_at, _end_of_week(latest.week, key_result.organisation.time_zone)),
-        guardrail_kept=kept,
-        guardrail_total=total,
-    )
+    """The summary of a KR's check-ins in its cycle (see ``checkins.history.summarise``)."""
+    checkins = CheckIn.objects.filter(key_result=key_result).only("week", "value", "done", "confidence", "updated_at")
+    return summarise(key_result, list(checkins))
 
 
 def _check(
@@ -125,7 +98,7 @@ def checkin_save(
         # The KR row lock serialises saves of one KR: a double click makes one check-in, not two.
         locked = (
             KeyResult.objects.select_for_update(of=("self",))
-            .select_related("objective__cycle", "organisation")
+            .select_related("objective__cycle", "objective__organisation", "organisation")
             .get(pk=key_result.pk)
         )
         if locked.objective.cycle.state == CycleState.CLOSED:  # closed while we waited for the lock
@@ -192,7 +165,7 @@ def reading_save(
         )
         locked.light = light.value if light else ""
         locked.save(update_fields=["latest_value", "latest_at", "light"])
+        # The KRs it guards as a key failure indicator (their status follows its light), and above them.
         guarded = KeyResult.objects.filter(kfis=locked).exclude(objective__cycle__state=CycleState.CLOSED)
-        for kr_id in guarded.values_list("pk", flat=True):
-            recompute_key_result_chain(key_result_id=kr_id, today=today)
+        recompute_request(organisation_id=locked.organisation_id, key_result_ids=guarded.values_list("pk", flat=True))
     return reading

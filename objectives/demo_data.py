@@ -8,13 +8,15 @@ values but no confidence, so their status reads "not started".
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
 
 from objectives import services
 from objectives.models import Cycle, HealthMetric, Objective
+from objectives.services.outbox import outbox_drain
+from objectives.services.snapshots import snapshots_take
 from okrapp.models import Membership, Organisation, Team
 
 DIMENSIONS = [
@@ -110,7 +112,6 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
             parent=parent,
             value_dimension=dims.get(dimension or ""),
             contributes_to=contributes,
-            today=today,
         )
 
     def kr(obj: Objective, title: str, owner: Membership | None, **fields: Any) -> Any:
@@ -377,3 +378,11 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         f"OKRs: 3 cycles, {Objective.objects.filter(organisation=org).count()} objectives, "
         f"{len(health)} health metrics, {len(dims)} value dimensions."
     )
+
+
+def settle_demo(organisation: Organisation, *, today: date) -> str:
+    """Once every app's demo data is in: recompute what the writes asked for now (the worker may not be
+    running yet) and back-fill the daily snapshots from the cycles' starts, so trends have a history."""
+    recomputed = outbox_drain(older_than=timedelta(0), today=today)
+    taken = snapshots_take(today=today, organisation=organisation)
+    return f"Recomputed {recomputed} pending requests; {taken.describe()}."

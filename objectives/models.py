@@ -285,3 +285,71 @@ class HealthMetric(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RecomputeRequest(models.Model):
+    """The outbox: a write that changes what an objective's numbers depend on adds a row here in its own
+    transaction. After commit a task recomputes from it and deletes it only once that recompute has
+    committed; a beat job drains rows left behind (Redis down, worker killed), so nothing is lost.
+
+    Plain ids, not foreign keys: a deleted KR's objective still needs its recompute."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    objective_id = models.BigIntegerField(null=True, blank=True)
+    key_result_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+        indexes = [models.Index(fields=["created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(objective_id__isnull=False) | Q(key_result_id__isnull=False),
+                name="recompute_request_names_something",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"recompute objective {self.objective_id} / KR {self.key_result_id}"
+
+
+class KeyResultSnapshot(models.Model):
+    """A KR's state at the end of a day (in its organisation's time zone), for trends and heatmaps."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="snapshots")
+    day = models.DateField()
+    value = models.FloatField(null=True, blank=True)
+    progress = models.FloatField()
+    confidence = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES)
+
+    class Meta:
+        ordering = ("key_result", "day")
+        constraints = [models.UniqueConstraint(fields=["key_result", "day"], name="one_snapshot_per_kr_per_day")]
+        indexes = [models.Index(fields=["organisation", "day"])]
+
+    def __str__(self) -> str:
+        return f"KR {self.key_result_id} on {self.day}"
+
+
+class ObjectiveSnapshot(models.Model):
+    """An objective's state at the end of a day (in its organisation's time zone)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="snapshots")
+    day = models.DateField()
+    progress = models.FloatField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES)
+
+    class Meta:
+        ordering = ("objective", "day")
+        constraints = [models.UniqueConstraint(fields=["objective", "day"], name="one_snapshot_per_objective_per_day")]
+        indexes = [models.Index(fields=["organisation", "day"])]
+
+    def __str__(self) -> str:
+        return f"objective {self.objective_id} on {self.day}"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery
-from celery.signals import before_task_publish
+from celery.signals import before_task_publish, task_failure
 
 from okrapp.boot import settings_or_exit
 
@@ -56,6 +56,12 @@ app.conf.update(
         # Hourly, so each organisation's check-in day is met in its own time zone; sends once a week.
         "checkin-reminders": {"task": "checkins.tasks.send_checkin_reminders", "schedule": 3600.0},
         "weekly-digest": {"task": "checkins.tasks.send_weekly_digests", "schedule": 3600.0},
+        # The recompute outbox: requests whose task never ran (broker down at commit, worker killed).
+        "drain-recompute-outbox": {"task": "objectives.tasks.drain_outbox", "schedule": 60.0},
+        # Expected progress moves with time, KRs go stale, lights follow readings: all numbers, set-based.
+        "sweep": {"task": "objectives.tasks.sweep", "schedule": 900.0},
+        # Today's snapshot per organisation (its own time zone); a missed day is back-filled.
+        "daily-snapshots": {"task": "objectives.tasks.take_snapshots", "schedule": 3600.0},
     },
 )
 app.autodiscover_tasks()
@@ -66,3 +72,17 @@ def stamp_sent_at(headers: dict[str, Any] | None = None, **_: Any) -> None:
     """Stamp every message with its publishing time, so a task knows when beat (or a view) sent it."""
     if headers is not None:
         headers.setdefault("okrapp_sent_at", datetime.now(UTC).isoformat())
+
+
+@task_failure.connect
+def record_failure(
+    sender: Any = None, task_id: str | None = None, exception: BaseException | None = None, **_: Any
+) -> None:
+    """A task that failed for good (its retries spent) shows on System status."""
+    from okrapp.system import job_failure_record
+
+    job_failure_record(
+        task=getattr(sender, "name", str(sender)),
+        task_id=task_id or "",
+        error=f"{type(exception).__name__}: {exception}" if exception else "unknown error",
+    )

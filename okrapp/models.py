@@ -200,3 +200,36 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class JobRun(models.Model):
+    """The last run of each scheduled job (one row per job name), for System status."""
+
+    name = models.CharField(max_length=80, unique=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField()
+    summary = models.CharField(max_length=300, blank=True, help_text="What it did, in words.")
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.finished_at:%Y-%m-%d %H:%M:%S}"
+
+
+class JobFailure(models.Model):
+    """A Celery task that failed for good (retries spent, or an error not retried), for System status.
+    Ids and the error only: no personal data."""
+
+    task = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64, blank=True)
+    error = models.TextField()
+    failed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-failed_at",)
+        indexes = [models.Index(fields=["failed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task} failed at {self.failed_at:%Y-%m-%d %H:%M:%S}"

@@ -20,12 +20,8 @@ from objectives.services.goals import (
     objective_update,
 )
 from objectives.services.health import health_metric_save
-from objectives.services.recompute import (
-    recompute_key_result,
-    recompute_key_result_chain,
-    recompute_objective,
-    recompute_objective_chain,
-)
+from objectives.services.outbox import outbox_drain, recompute_process, recompute_request
+from objectives.services.recompute import recompute_key_result, recompute_objectives
 
 __all__ = [
     "check_key_result",
@@ -42,9 +38,10 @@ __all__ = [
     "objective_carry_over",
     "objective_create",
     "objective_update",
+    "outbox_drain",
     "recompute_key_result",
-    "recompute_key_result_chain",
-    "recompute_objective",
-    "recompute_objective_chain",
+    "recompute_objectives",
+    "recompute_process",
+    "recompute_request",
     "value_dimension_save",
 ]

@@ -21,7 +21,8 @@ from objectives.models import (
     Visibility,
 )
 from objectives.progress import Bound, Kind
-from objectives.services.recompute import recompute_key_result_chain, recompute_objective_chain
+from objectives.services.outbox import recompute_request
+from objectives.services.recompute import recompute_key_result
 from objectives.services.series import key_result_resummarise
 from okrapp.models import Membership, Organisation, Team
 from okrapp.timeutil import org_today
@@ -95,7 +96,6 @@ def objective_create(
     parent: Objective | None = None,
     value_dimension: ValueDimension | None = None,
     contributes_to: Iterable[KeyResult] = (),
-    today: date | None = None,
 ) -> Objective:
     contributes = list(contributes_to)
     _check_objective(
@@ -121,8 +121,8 @@ def objective_create(
         value_dimension=value_dimension,
     )
     objective.contributes_to.set(contributes)
-    recompute_objective_chain(objective_id=objective.pk, today=today or org_today(organisation))
-    objective.refresh_from_db(fields=["progress", "confidence", "status", "computed_at"])
+    # Its own numbers are the defaults until it has KRs; the aligned KRs above it count it from now on.
+    recompute_request(organisation_id=organisation.pk, objective_ids=[objective.pk])
     return objective
 
 
@@ -138,7 +138,6 @@ def objective_update(
     parent: Objective | None = None,
     value_dimension: ValueDimension | None = None,
     contributes_to: Iterable[KeyResult] = (),
-    today: date | None = None,
 ) -> Objective:
     objective = Objective.objects.select_for_update().get(pk=objective.pk)
     contributes = list(contributes_to)
@@ -154,15 +153,18 @@ def objective_update(
         objective=objective,
     )
     before = set(objective.contributes_to.values_list("pk", flat=True))
+    old_parent_id = objective.parent_id
     objective.title, objective.description, objective.owner = title.strip(), description.strip(), owner
     objective.visibility, objective.state, objective.parent = visibility, state, parent
     objective.value_dimension = value_dimension
     objective.save()
     objective.contributes_to.set(contributes)
-    today = today or org_today(objective.organisation)
-    recompute_objective_chain(objective_id=objective.pk, today=today)
-    for kr_id in before - {kr.pk for kr in contributes}:  # KRs it no longer feeds lose its progress
-        recompute_key_result_chain(key_result_id=kr_id, today=today)
+    # Above it, and above where it was: the old parent and the KRs it no longer feeds lose its progress.
+    recompute_request(
+        organisation_id=objective.organisation_id,
+        objective_ids=[objective.pk, *([old_parent_id] if old_parent_id else [])],
+        key_result_ids=before - {kr.pk for kr in contributes},
+    )
     return objective
 
 
@@ -271,8 +273,10 @@ def _save_with_people(kr: KeyResult, *, contributors: Iterable[Membership], kfis
 
 
 def _recomputed(kr: KeyResult, *, today: date) -> KeyResult:
-    recompute_key_result_chain(key_result_id=kr.pk, today=today)
-    kr.refresh_from_db(fields=["progress", "status", "computed_at"])
+    """The KR's own numbers now (its page shows them at once); its objective and above through the outbox."""
+    fresh = recompute_key_result(key_result_id=kr.pk, today=today)
+    kr.progress, kr.status, kr.computed_at = fresh.progress, fresh.status, fresh.computed_at
+    recompute_request(organisation_id=kr.organisation_id, key_result_ids=[kr.pk])
     return kr
 
 
@@ -318,7 +322,7 @@ def key_result_update(
 
 
 @transaction.atomic
-def key_result_move(*, key_result: KeyResult, objective: Objective, today: date | None = None) -> KeyResult:
+def key_result_move(*, key_result: KeyResult, objective: Objective) -> KeyResult:
     """Move a KR (with its history) to another objective of the same organisation and cycle."""
     if objective.organisation_id != key_result.organisation_id:
         raise ValidationError({"objective": "That objective belongs to another organisation."})
@@ -334,14 +338,14 @@ def key_result_move(*, key_result: KeyResult, objective: Objective, today: date 
     key_result.objective = objective
     key_result.position = objective.key_results.count()
     key_result.save(update_fields=["objective", "position", "updated_at"])
-    today = today or org_today(key_result.organisation)
-    recompute_key_result_chain(key_result_id=key_result.pk, today=today)
-    recompute_objective_chain(objective_id=old_objective_id, today=today)
+    recompute_request(
+        organisation_id=key_result.organisation_id, key_result_ids=[key_result.pk], objective_ids=[old_objective_id]
+    )
     return key_result
 
 
 @transaction.atomic
-def key_result_promote(*, key_result: KeyResult, today: date | None = None) -> Objective:
+def key_result_promote(*, key_result: KeyResult) -> Objective:
     """Turn a KR into an objective aligned to the KR's objective (and contributing to nothing); the KR
     itself is removed. Its title, owner and team carry over; the new objective starts as a draft."""
     parent = key_result.objective
@@ -359,9 +363,7 @@ def key_result_promote(*, key_result: KeyResult, today: date | None = None) -> O
         value_dimension=parent.value_dimension,
     )
     key_result.delete()
-    today = today or org_today(key_result.organisation)
-    recompute_objective_chain(objective_id=parent.pk, today=today)
-    recompute_objective_chain(objective_id=objective.pk, today=today)
+    recompute_request(organisation_id=parent.organisation_id, objective_ids=[parent.pk, objective.pk])
     return objective
 
 
@@ -421,5 +423,5 @@ def objective_carry_over(*, objective: Objective, to_cycle: Cycle, owner: Member
         )
         new.contributors.set(kr.contributors.all())
         new.kfis.set(kr.kfis.all())
-    recompute_objective_chain(objective_id=copy.pk, today=org_today(copy.organisation))
+    recompute_request(organisation_id=copy.organisation_id, objective_ids=[copy.pk])
     return copy

@@ -8,9 +8,8 @@ from django.db import transaction
 from objectives import progress as numbers
 from objectives.models import HealthMetric, KeyResult
 from objectives.progress import Direction
-from objectives.services.recompute import recompute_key_result_chain
+from objectives.services.outbox import recompute_request
 from okrapp.models import Membership, Organisation, Team
-from okrapp.timeutil import org_today
 
 # --- Health metrics --------------------------------------------------------------------------------
 
@@ -53,6 +52,8 @@ def health_metric_save(
     metric.light = light.value if light else ""
     metric.save()
     # A threshold change can turn a KFI red or back: its KRs' statuses follow.
-    for kr_id in KeyResult.objects.filter(kfis=metric).values_list("pk", flat=True):
-        recompute_key_result_chain(key_result_id=kr_id, today=org_today(organisation))
+    recompute_request(
+        organisation_id=organisation.pk,
+        key_result_ids=KeyResult.objects.filter(kfis=metric).values_list("pk", flat=True),
+    )
     return metric

@@ -38,3 +38,16 @@ def ago(moment: datetime | None, now: datetime | None = None) -> SafeString | st
         local.strftime("%a %-d %b %Y, %H:%M:%S"),
         ago_text(moment, now),
     )
+
+
+@register.filter
+def duration_ms(milliseconds: int | None) -> str:
+    """'850 ms', '1.2 s', '2 min 5 s': a job's duration for people."""
+    if milliseconds is None:
+        return ""
+    if milliseconds < 1000:
+        return f"{milliseconds} ms"
+    seconds = milliseconds / 1000
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {round(seconds % 60)} s"

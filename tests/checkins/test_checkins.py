@@ -13,7 +13,7 @@ from checkins.models import CheckIn
 from checkins.weeks import week_of, weeks_between
 from objectives import services as objective_services
 from okrapp.http import Viewer
-from tests.conftest import TODAY
+from tests.conftest import TODAY, settle
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -210,6 +210,7 @@ def test_readings_on_the_health_metric_page_light_it_and_cap_its_krs(login, cast
     assert bad.status_code == 422 and "Enter a number." in bad.content.decode()
     assert client.post(url, {"taken_on": "2026-11-20", "value": "42", "note": "Discounts"}).status_code == 302
     metric = HealthMetric.objects.get(pk=metric.pk)
+    settle(today=date(2026, 11, 20))
     latency.refresh_from_db()
     assert (metric.latest_value, metric.light) == (42, "red")
     assert latency.status == "at_risk"  # a red KFI caps on track

@@ -30,7 +30,6 @@ def week_of_work(cast, okrs, quarter):
         title="Secret",
         owner=cast.employee_elsewhere,
         visibility="private",
-        today=TODAY,
     )
     hidden = objective_services.key_result_create(
         objective=secret, title="Hidden KR", start_value=0, target_value=1, owner=cast.employee_elsewhere, today=TODAY

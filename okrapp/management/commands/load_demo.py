@@ -17,18 +17,24 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("load_demo runs only with DEBUG on: its logins share the password 'demo'.")
         result = load_demo()
-        # Each app may add its part of the demo in a `demo_data` module with `load_demo(organisation, today=)`;
-        # looked up by name so the core does not import the apps built on it.
+        # Each app may add its part of the demo in a `demo_data` module with `load_demo(organisation, today=)`,
+        # and settle it once every app's part is in (`settle_demo(organisation, today=)`: computed numbers,
+        # snapshots); looked up by name so the core does not import the apps built on it.
+        modules = []
         for config in apps.get_app_configs():
             if config.name == "okrapp":
                 continue
             try:
-                module = importlib.import_module(f"{config.name}.demo_data")
+                modules.append(importlib.import_module(f"{config.name}.demo_data"))
             except ModuleNotFoundError as exc:
                 if exc.name != f"{config.name}.demo_data":
                     raise
-                continue
-            self.stdout.write(module.load_demo(result.organisation, today=timezone.localdate()))
+        today = timezone.localdate()
+        for module in modules:
+            self.stdout.write(module.load_demo(result.organisation, today=today))
+        for module in modules:
+            if hasattr(module, "settle_demo"):
+                self.stdout.write(module.settle_demo(result.organisation, today=today))
         self.stdout.write(
             f"Demo organisation {result.organisation.name}: "
             f"{result.created_teams} teams and {result.created_people} people added "
