@@ -6,11 +6,13 @@ Tasks take ids, are idempotent and are enqueued after commit (see STYLE.md).
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery
-from celery.signals import before_task_publish, task_failure
+from celery.signals import beat_init, before_task_publish, task_failure
+from kombu.exceptions import OperationalError as BrokerError
 
 from okrapp.boot import settings_or_exit
 
@@ -18,6 +20,7 @@ settings_or_exit()
 
 from django.conf import settings  # noqa: E402 - only after the settings are known to load
 
+logger = logging.getLogger(__name__)
 app = Celery("okrapp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
@@ -86,3 +89,14 @@ def record_failure(
         task_id=task_id or "",
         error=f"{type(exception).__name__}: {exception}" if exception else "unknown error",
     )
+
+
+@beat_init.connect
+def catch_up(sender: Any = None, **_: Any) -> None:
+    """When beat (re)starts, sweep, drain and snapshot at once rather than after a full interval: the
+    numbers kept moving with the clock while it was down."""
+    for task in ("objectives.tasks.drain_outbox", "objectives.tasks.sweep", "objectives.tasks.take_snapshots"):
+        try:
+            app.send_task(task)
+        except BrokerError as exc:  # beat itself retries its schedule; this head start is only a nicety
+            logger.warning("could not send %s at beat start: %s", task, exc)

@@ -148,9 +148,8 @@ def okrs(cast, quarter):
     return company, dept, team
 
 
-@pytest.fixture
-def worker():
-    """A `celery worker` process on the test database and this run's Redis queue."""
+def start_worker(*, broker_url: str | None = None) -> subprocess.Popen:
+    """A `celery worker` process on the test database and this run's Redis queue (or ``broker_url``)."""
     settings_dict = connection.settings_dict
     env = dict(os.environ)
     host = settings_dict["HOST"]
@@ -161,8 +160,10 @@ def worker():
     )
     query = f"?host={host}" if host.startswith("/") else ""
     env["DATABASE_URL"] = f"postgres://{netloc}/{settings_dict['NAME']}{query}"
+    if broker_url:
+        env["CELERY_BROKER_URL"] = broker_url
     assert env["CELERY_BROKER_URL"].startswith("redis://"), "the worker test runs against Redis"
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -182,12 +183,23 @@ def worker():
         stderr=subprocess.STDOUT,
         text=True,
     )
-    yield process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def worker():
+    """A real worker for the test (needs a transactional database: it reads committed rows)."""
+    process = start_worker()
+    yield process
+    stop_worker(process)
 
 
 def settle(today: date = TODAY) -> int:

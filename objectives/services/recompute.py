@@ -13,9 +13,10 @@ changed, so running it twice is a no-op. Callers:
 Closed cycles are frozen: their numbers stay as they were when the cycle closed (the record graded
 then), so no job rewrites them; an open objective aligned to a closed one reads its stored values.
 
-Concurrency: the scope's objectives and then their KRs are locked ``FOR UPDATE`` in primary-key order,
-so two recomputes of overlapping scopes take turns instead of overwriting each other with stale reads.
-A check-in locks only its KR row, so it never waits on an objective while holding a KR (no deadlock).
+Concurrency: the scope's objectives and then their KRs are locked ``FOR NO KEY UPDATE`` in primary-key
+order, so two recomputes of overlapping scopes take turns instead of overwriting each other with stale
+reads. ``NO KEY`` matters: a check-in holds its KR row and, at commit, its foreign-key checks take a key
+share of the KR's objective; a plain ``FOR UPDATE`` here would make the two wait on each other.
 """
 
 from __future__ import annotations
@@ -180,11 +181,11 @@ def load_graph(objectives: QuerySet[Objective], *, lock: bool, with_metrics: boo
     job that recomputes lights too. Six queries at most, whatever the size of the scope."""
     objective_rows = objectives.exclude(cycle__state=CycleState.CLOSED).select_related("cycle", "organisation")
     if lock:
-        objective_rows = objective_rows.select_for_update(of=("self",))
+        objective_rows = objective_rows.select_for_update(of=("self",), no_key=True)
     by_id = {o.pk: o for o in objective_rows.order_by("pk")}
     kr_rows = KeyResult.objects.filter(objective_id__in=by_id).only(*KR_INPUT_FIELDS, *KR_OUTPUT_FIELDS)
     if lock:
-        kr_rows = kr_rows.select_for_update(of=("self",))
+        kr_rows = kr_rows.select_for_update(of=("self",), no_key=True)
     krs = {kr.pk: kr for kr in kr_rows.order_by("pk")}
     krs_of: dict[int, list[int]] = defaultdict(list)
     for kr in krs.values():
@@ -232,7 +233,7 @@ def load_graph(objectives: QuerySet[Objective], *, lock: bool, with_metrics: boo
             "organisation_id", "direction", "green_threshold", "amber_threshold", "latest_value", "light"
         )
         if lock and with_metrics:
-            metric_rows = metric_rows.select_for_update(of=("self",))
+            metric_rows = metric_rows.select_for_update(of=("self",), no_key=True)
         metrics = {m.pk: m for m in metric_rows.order_by("pk")}
     return Graph(by_id, krs, dict(krs_of), dict(aligned_of), outside, dict(kfis_of), metrics)
 

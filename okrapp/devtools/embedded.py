@@ -85,10 +85,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Start a throw-away Redis on a free loopback port; return the process and its URL."""
+def start_redis(workdir: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a throw-away Redis on a loopback port (a free one unless given); return the process and its URL."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [
             redis_server_binary(),
