@@ -1,0 +1,153 @@
+"""Reads of the backlog: which KRs work serves, coverage, the impact ranking, delivery confidence and
+burndowns. Each feeds ``backlog.figures`` from a fixed number of queries.
+
+"Serves a KR" counts the story's own links and its epic's, to KRs of active cycles. Links to KRs of
+private objectives are left out of every figure (coverage, ranking, confidence), so no total reveals
+them; a viewer who may see such a KR sees its links on the KR's own page.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet, Sum
+
+from backlog import figures
+from backlog.models import EpicLink, Sprint, SprintState, Story, StoryLink, StoryStatus
+from objectives.models import CycleState, KeyResult, Visibility
+from okrapp.models import Team
+from okrapp.timeutil import org_date
+
+SPRINT_DAYS_DEFAULT = 14
+
+
+def counted_links(model: type[StoryLink] | type[EpicLink]) -> QuerySet:
+    """Links that count in figures: to KRs of active cycles, not of private objectives."""
+    return model.objects.filter(key_result__objective__cycle__state=CycleState.ACTIVE).exclude(
+        key_result__objective__visibility=Visibility.PRIVATE
+    )
+
+
+def open_stories(team: Team | None = None, sprint: Sprint | None = None) -> QuerySet[Story]:
+    rows = Story.objects.exclude(status=StoryStatus.DONE)
+    if team is not None:
+        rows = rows.filter(team=team)
+    if sprint is not None:
+        rows = rows.filter(sprint=sprint)
+    return rows.order_by("rank", "pk")
+
+
+@dataclass(frozen=True)
+class Served:
+    """Per story: the KRs it serves as (KR id, impact share, via its epic)."""
+
+    own: dict[int, list[tuple[int, float]]]
+    via_epic: dict[int, list[tuple[int, float]]]  # per epic
+
+    def key_result_ids(self, story_id: int, epic_id: int | None) -> set[int]:
+        ids = {kr for kr, _ in self.own.get(story_id, [])}
+        if epic_id is not None:
+            ids |= {kr for kr, _ in self.via_epic.get(epic_id, [])}
+        return ids
+
+
+def served(stories: Iterable[tuple[int, int | None]]) -> Served:
+    """The counted links of these (story id, epic id) pairs: two queries."""
+    rows = list(stories)
+    story_ids = [s for s, _ in rows]
+    epic_ids = {e for _, e in rows if e is not None}
+    own: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    fields = ("key_result_id", "impact_share", "impact_amount", "key_result__start_value", "key_result__target_value")
+    for story_id, kr_id, share, amount, start, target in (
+        counted_links(StoryLink).filter(story_id__in=story_ids).values_list("story_id", *fields)
+    ):
+        own[story_id].append((kr_id, figures.impact_share(share=share, amount=amount, start=start, target=target)))
+    via: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for epic_id, kr_id, share, amount, start, target in (
+        counted_links(EpicLink).filter(epic_id__in=epic_ids).values_list("epic_id", *fields)
+    ):
+        via[epic_id].append((kr_id, figures.impact_share(share=share, amount=amount, start=start, target=target)))
+    return Served(own=dict(own), via_epic=dict(via))
+
+
+def coverage_of(stories: QuerySet[Story]) -> figures.Coverage:
+    """Coverage of these open stories (three queries)."""
+    rows = list(stories.values_list("pk", "points", "epic_id"))
+    links = served((pk, epic_id) for pk, _, epic_id in rows)
+    return figures.coverage(
+        figures.CoverageItem(id=pk, points=points, serves=bool(links.key_result_ids(pk, epic_id)))
+        for pk, points, epic_id in rows
+    )
+
+
+def unsupported_key_results(key_results: QuerySet[KeyResult]) -> QuerySet[KeyResult]:
+    """Of these KRs, those with no open linked work (no open story linked to them or to their epics)."""
+    open_own = StoryLink.objects.exclude(story__status=StoryStatus.DONE).values("key_result_id")
+    open_via_epic = EpicLink.objects.filter(
+        epic__stories__status__in=[StoryStatus.TODO, StoryStatus.IN_PROGRESS]
+    ).values("key_result_id")
+    return key_results.exclude(pk__in=open_own).exclude(pk__in=open_via_epic)
+
+
+def ranked_backlog(team: Team) -> list[tuple[Story, figures.RankedStory]]:
+    """The team's open stories ordered by KR impact per point, each with its reason (four queries)."""
+    stories = list(open_stories(team=team).select_related("epic"))
+    links = served((s.pk, s.epic_id) for s in stories)
+    kr_ids = {kr for rows in (*links.own.values(), *links.via_epic.values()) for kr, _ in rows}
+    facts = {
+        pk: figures.KeyResultFacts(title=title, weight=weight, progress=progress)
+        for pk, title, weight, progress in KeyResult.objects.filter(pk__in=kr_ids).values_list(
+            "pk", "title", "weight", "progress"
+        )
+    }
+    ranked = figures.rank_by_impact(
+        [
+            figures.OpenStory(id=s.pk, points=s.points, epic_id=s.epic_id, links=tuple(links.own.get(s.pk, [])))
+            for s in stories
+        ],
+        epic_links=links.via_epic,
+        key_results=facts,
+    )
+    by_id = {s.pk: s for s in stories}
+    return [(by_id[r.story_id], r) for r in ranked]
+
+
+def velocity_inputs(team: Team) -> list[float]:
+    """Completed points of the team's closed sprints, newest first (the last three count)."""
+    closed = Sprint.objects.filter(team=team, state=SprintState.CLOSED).order_by("-end_date")[
+        : figures.VELOCITY_SPRINTS
+    ]
+    return [s.completed_points or 0.0 for s in closed]
+
+
+def sprint_length(team: Team) -> int:
+    """The team's usual sprint length in days (its latest sprint's), two weeks by default."""
+    latest = Sprint.objects.filter(team=team).order_by("-start_date").first()
+    return (latest.end_date - latest.start_date).days + 1 if latest else SPRINT_DAYS_DEFAULT
+
+
+def delivery_confidence(*, key_result: KeyResult, team: Team, today: date) -> figures.DeliveryConfidence | None:
+    """Can the team deliver the KR's linked open work before its cycle ends, at its velocity?"""
+    stories = list(open_stories(team=team).values_list("pk", "points", "epic_id"))
+    links = served((pk, epic_id) for pk, _, epic_id in stories)
+    cycle = key_result.objective.cycle
+    return figures.delivery_confidence(
+        completed_points=velocity_inputs(team),
+        sprints_remaining=figures.sprints_left(today=today, cycle_end=cycle.end_date, sprint_days=sprint_length(team)),
+        backlog=[(points, key_result.pk in links.key_result_ids(pk, epic_id)) for pk, points, epic_id in stories],
+    )
+
+
+def sprint_burndown(sprint: Sprint, *, today: date) -> list[figures.BurndownDay]:
+    """The sprint's ideal and actual remaining points per day (its stories as they stand now)."""
+    stories = sprint.stories.all()
+    total = stories.aggregate(total=Sum("points"))["total"] or 0.0
+    done = [
+        (org_date(sprint.organisation, done_at), points or 0.0)
+        for done_at, points in stories.filter(status=StoryStatus.DONE).values_list("done_at", "points")
+        if done_at is not None  # always set for a done story (a constraint); for the type checker
+    ]
+    return figures.burndown(start=sprint.start_date, end=sprint.end_date, total_points=total, done=done, today=today)
