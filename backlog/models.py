@@ -228,3 +228,38 @@ class SprintReport(models.Model):
 
     def __str__(self) -> str:
         return f"KR delta of {self.sprint}"
+
+
+class ImportState(models.TextChoices):
+    PARSING = "parsing", "Reading the file"
+    PREVIEW = "preview", "Ready to confirm"
+    FAILED = "failed", "Refused"
+    APPLYING = "applying", "Importing"
+    DONE = "done", "Imported"
+
+
+class JiraImport(models.Model):
+    """A Jira CSV upload, stored in PostgreSQL so any worker can read it; parsed by a Celery job into a
+    preview the product owner confirms (with the status mapping), then applied all or nothing."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", help_text="Where the work goes.")
+    uploaded_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
+    filename = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField(help_text="The file as uploaded (size capped).")
+    state = models.CharField(max_length=12, choices=ImportState.choices, default=ImportState.PARSING)
+    progress = models.PositiveIntegerField(default=0, help_text="Rows handled so far.")
+    total = models.PositiveIntegerField(default=0, help_text="Rows in the file.")
+    errors = models.JSONField(default=list, help_text="Bad rows: line number and reason.")
+    preview = models.JSONField(default=dict, help_text="Counts, statuses found, ignored columns.")
+    status_map = models.JSONField(default=dict, help_text="Jira status → todo / in_progress / done.")
+    result = models.JSONField(default=dict, help_text="What the import created and updated.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"
