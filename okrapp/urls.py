@@ -32,5 +32,6 @@ urlpatterns = [
     path("", include("objectives.urls")),
     path("", include("objectives.urls_health")),
     path("", include("checkins.urls")),
+    path("", include("backlog.urls")),
     path("admin/", admin.site.urls),
 ]
