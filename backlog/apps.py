@@ -5,3 +5,6 @@ class BacklogConfig(AppConfig):
     """Themes, epics, stories and sprints, linked to key results (depends on objectives)."""
 
     name = "backlog"
+
+    def ready(self) -> None:
+        from backlog import reports  # noqa: F401 - registers the sprint report task (not in tasks.py)

@@ -18,6 +18,8 @@ from django.db.models import QuerySet, Sum
 from backlog import figures
 from backlog.models import EpicLink, Sprint, SprintState, Story, StoryLink, StoryStatus
 from objectives.models import CycleState, KeyResult, Visibility
+from objectives.visibility import visible_key_results
+from okrapp.http import Viewer
 from okrapp.models import Team
 from okrapp.timeutil import org_date
 
@@ -151,3 +153,79 @@ def sprint_burndown(sprint: Sprint, *, today: date) -> list[figures.BurndownDay]
         if done_at is not None  # always set for a done story (a constraint); for the type checker
     ]
     return figures.burndown(start=sprint.start_date, end=sprint.end_date, total_points=total, done=done, today=today)
+
+
+# --- Pages -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkChip:
+    key_result: KeyResult
+    share: float
+    via_epic: bool
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    story: Story
+    chips: list[LinkChip]
+
+
+@dataclass(frozen=True)
+class BacklogFilters:
+    status: str = "open"  # open, done or all
+    sprint: str = ""  # a sprint id, "none" (unplanned) or "" (any)
+    key_result: int | None = None
+    not_linked: bool = False
+
+
+def linkable_key_results(viewer: Viewer) -> QuerySet[KeyResult]:
+    """The KRs work may be linked to by this viewer: visible, in a cycle that is not closed."""
+    return (
+        visible_key_results(viewer)
+        .exclude(objective__cycle__state=CycleState.CLOSED)
+        .select_related("objective__team")
+        .order_by("objective__team__name", "objective__title", "position", "pk")
+    )
+
+
+def story_rows(viewer: Viewer, team: Team, filters: BacklogFilters) -> list[StoryRow]:
+    """The team's stories as the backlog page lists them, with the KRs each serves that the viewer may
+    see (its own links and its epic's). Three queries."""
+    stories = Story.objects.filter(team=team).select_related("epic", "sprint").order_by("rank", "pk")
+    if filters.status == "open":
+        stories = stories.exclude(status=StoryStatus.DONE)
+    elif filters.status == "done":
+        stories = stories.filter(status=StoryStatus.DONE)
+    if filters.sprint == "none":
+        stories = stories.filter(sprint=None)
+    elif filters.sprint.isdigit():
+        stories = stories.filter(sprint_id=int(filters.sprint))
+    rows = list(stories)
+    visible = visible_key_results(viewer).values("pk")
+    own: dict[int, list[LinkChip]] = defaultdict(list)
+    for link in StoryLink.objects.filter(story__in=[s.pk for s in rows], key_result__in=visible).select_related(
+        "key_result"
+    ):
+        kr = link.key_result
+        share = figures.impact_share(
+            share=link.impact_share, amount=link.impact_amount, start=kr.start_value, target=kr.target_value
+        )
+        own[link.story_id].append(LinkChip(kr, share, via_epic=False))
+    via: dict[int, list[LinkChip]] = defaultdict(list)
+    epic_ids = {s.epic_id for s in rows if s.epic_id}
+    for epic_link in EpicLink.objects.filter(epic_id__in=epic_ids, key_result__in=visible).select_related("key_result"):
+        kr = epic_link.key_result
+        share = figures.impact_share(
+            share=epic_link.impact_share, amount=epic_link.impact_amount, start=kr.start_value, target=kr.target_value
+        )
+        via[epic_link.epic_id].append(LinkChip(kr, share, via_epic=True))
+    result = []
+    for story in rows:
+        chips = own.get(story.pk, []) + (via.get(story.epic_id, []) if story.epic_id else [])
+        if filters.key_result is not None and all(c.key_result.pk != filters.key_result for c in chips):
+            continue
+        if filters.not_linked and chips:
+            continue
+        result.append(StoryRow(story, chips))
+    return result

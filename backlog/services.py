@@ -371,3 +371,36 @@ def unlink_story(*, story: Story, key_result: KeyResult) -> bool:
 
 def unlink_epic(*, epic: Epic, key_result: KeyResult) -> bool:
     return EpicLink.objects.filter(epic=epic, key_result=key_result).delete()[0] > 0
+
+
+# --- Sprint lifecycle ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sprint_start(*, sprint: Sprint) -> Sprint:
+    sprint = Sprint.objects.select_for_update().get(pk=sprint.pk)
+    if sprint.state != SprintState.PLANNED:
+        raise ValidationError("Only a planned sprint can start.")
+    if Sprint.objects.filter(team_id=sprint.team_id, state=SprintState.ACTIVE).exists():
+        raise ValidationError("The team already has an active sprint: close it first.")
+    sprint.state = SprintState.ACTIVE
+    sprint.save(update_fields=["state"])
+    return sprint
+
+
+@transaction.atomic
+def sprint_close(*, sprint: Sprint, now: datetime | None = None) -> Sprint:
+    """Close a sprint: its completed points are stored (the team's velocity reads them), its open stories
+    go back to the backlog, and the "KR delta" report is written by a job after commit."""
+    from backlog.reports import enqueue_sprint_report
+
+    sprint = Sprint.objects.select_for_update().get(pk=sprint.pk)
+    if sprint.state == SprintState.CLOSED:
+        raise ValidationError("This sprint is closed already.")
+    stories = Story.objects.filter(sprint=sprint)
+    sprint.completed_points = sum(s.points or 0.0 for s in stories.filter(status=StoryStatus.DONE))
+    sprint.state, sprint.closed_at = SprintState.CLOSED, now or timezone.now()
+    sprint.save(update_fields=["completed_points", "state", "closed_at"])
+    stories.exclude(status=StoryStatus.DONE).update(sprint=None)
+    transaction.on_commit(lambda: enqueue_sprint_report(sprint.pk))
+    return sprint

@@ -61,3 +61,37 @@
     });
   });
 })();
+
+// Roadmap: drag a theme card to another lane (or before another card); the drop posts the same form as
+// the card's move buttons, which stay the keyboard way to move it.
+document.addEventListener("dragstart", (event) => {
+  const card = event.target.closest && event.target.closest("[data-move-url]");
+  if (!card) return;
+  event.dataTransfer.setData("text/plain", card.dataset.theme);
+  event.dataTransfer.effectAllowed = "move";
+  card.classList.add("dragging");
+});
+document.addEventListener("dragend", (event) => {
+  const card = event.target.closest && event.target.closest("[data-move-url]");
+  if (card) card.classList.remove("dragging");
+  document.querySelectorAll(".lane.drop-target").forEach((lane) => lane.classList.remove("drop-target"));
+});
+document.addEventListener("dragover", (event) => {
+  const lane = event.target.closest && event.target.closest("[data-lane]");
+  if (!lane) return;
+  event.preventDefault();
+  document.querySelectorAll(".lane.drop-target").forEach((other) => other !== lane && other.classList.remove("drop-target"));
+  lane.classList.add("drop-target");
+});
+document.addEventListener("drop", (event) => {
+  const lane = event.target.closest && event.target.closest("[data-lane]");
+  if (!lane) return;
+  event.preventDefault();
+  const themeId = event.dataTransfer.getData("text/plain");
+  const card = document.querySelector(`[data-theme="${themeId}"][data-move-url]`);
+  if (!card) return;
+  const before = event.target.closest("[data-theme]");
+  const values = { lane: lane.dataset.lane };
+  if (before && before !== card) values.before = before.dataset.theme;
+  htmx.ajax("POST", card.dataset.moveUrl, { source: card, target: "#board", swap: "outerHTML", values: values });
+});

@@ -1,0 +1,229 @@
+"""The team backlog: stories with the KRs they serve, coverage, the KR link picker, and the impact ranking.
+Thin views: access → form → one service or selector → render (htmx requests get their partial)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from backlog import selectors, services
+from backlog.access import access_backlog_team, access_story, can_edit_stories, can_plan, can_see_team
+from backlog.forms import LinkForm, StoryForm
+from backlog.models import Epic, Sprint, SprintState, StoryStatus
+from objectives.access import access_key_result
+from objectives.models import CycleState
+from okrapp.decorators import member_required
+from okrapp.forms import apply_service_errors
+from okrapp.http import AuthedHttpRequest
+from okrapp.models import Team
+
+
+def _default_team(request: AuthedHttpRequest) -> Team:
+    """The team named by ?team=, else the viewer's first team, else the organisation's first one."""
+    viewer = request.viewer
+    raw = request.GET.get("team", "")
+    if raw.isdigit():
+        return access_backlog_team(viewer, int(raw))
+    mine = Team.objects.filter(organisation_id=viewer.organisation_id, pk__in=list(viewer.team_roles)).order_by("name")
+    team = mine.first() or Team.objects.filter(organisation_id=viewer.organisation_id).order_by("name").first()
+    if team is None or not can_see_team(viewer, team.pk):
+        raise Http404("No team yet.")
+    return team
+
+
+def _filters(request: AuthedHttpRequest) -> selectors.BacklogFilters:
+    kr = request.GET.get("kr", "")
+    status = request.GET.get("status", "open")
+    return selectors.BacklogFilters(
+        status=status if status in {"open", "done", "all"} else "open",
+        sprint=request.GET.get("sprint", ""),
+        key_result=int(kr) if kr.isdigit() else None,
+        not_linked=request.GET.get("linked") == "no",
+    )
+
+
+def _story_form(team: Team, data: Any = None, initial: dict[str, Any] | None = None, prefix: str = "") -> StoryForm:
+    return StoryForm(
+        data,
+        initial=initial,
+        prefix=prefix or None,
+        epics=Epic.objects.filter(organisation_id=team.organisation_id, team=team, status="open").order_by("rank"),
+        sprints=Sprint.objects.filter(team=team).exclude(state=SprintState.CLOSED).order_by("start_date"),
+    )
+
+
+def _coverage_context(team: Team, viewer: Any) -> dict[str, Any]:
+    open_work = selectors.open_stories(team=team)
+    team_krs = selectors.linkable_key_results(viewer).filter(
+        objective__team=team, objective__cycle__state=CycleState.ACTIVE
+    )
+    return {
+        "coverage": selectors.coverage_of(open_work),
+        "unsupported": list(selectors.unsupported_key_results(team_krs)),
+    }
+
+
+@member_required
+def backlog_page(request: AuthedHttpRequest) -> HttpResponse:
+    team = _default_team(request)
+    viewer = request.viewer
+    filters = _filters(request)
+    context = {
+        "team": team,
+        "teams": [
+            t
+            for t in Team.objects.filter(organisation_id=viewer.organisation_id).order_by("name")
+            if can_see_team(viewer, t.pk)
+        ],
+        "rows": selectors.story_rows(viewer, team, filters),
+        "filters": filters,
+        "sprints": Sprint.objects.filter(team=team).order_by("-start_date"),
+        "filter_krs": selectors.linkable_key_results(viewer).filter(objective__cycle__state=CycleState.ACTIVE),
+        "can_edit": can_edit_stories(viewer, team.pk),
+        "can_plan": can_plan(viewer, team.pk),
+        "form": _story_form(team),
+        "status_choices": StoryStatus.choices,
+        **_coverage_context(team, viewer),
+    }
+    if request.htmx and request.htmx.target == "story-list":
+        return render(request, "backlog/backlog.html#story-list", context)
+    return render(request, "backlog/backlog.html", context)
+
+
+@member_required
+@require_POST
+def story_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    team = access_backlog_team(request.viewer, pk, write=True)
+    form = _story_form(team, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            story = services.story_save(
+                organisation=team.organisation,
+                team=team,
+                title=data["title"],
+                points=data["points"],
+                status=data["status"],
+                epic=data["epic"],
+                sprint=data["sprint"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Story “{story.title}” was added.")
+            return redirect(f"{reverse('backlog')}?team={team.pk}")
+    context = {"team": team, "form": form, "can_edit": True}
+    template = "backlog/backlog.html#add-story" if request.htmx else "backlog/story_add.html"
+    return render(request, template, context, status=422)
+
+
+def _row_context(request: AuthedHttpRequest, story_pk: int) -> dict[str, Any]:
+    story = access_story(request.viewer, story_pk)
+    rows = [
+        r
+        for r in selectors.story_rows(request.viewer, story.team, selectors.BacklogFilters(status="all"))
+        if r.story.pk == story.pk
+    ]
+    return {
+        "row": rows[0],
+        "team": story.team,
+        "can_edit": can_edit_stories(request.viewer, story.team_id),
+        "status_choices": StoryStatus.choices,
+        **_coverage_context(story.team, request.viewer),
+    }
+
+
+@member_required
+@require_POST
+def story_status(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    story = access_story(request.viewer, pk, write=True)
+    status = request.POST.get("status", "")
+    try:
+        services.story_set_status(story=story, status=status)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(f"{reverse('backlog')}?team={story.team_id}")
+    if request.htmx:
+        return render(request, "backlog/backlog.html#story-row-update", _row_context(request, pk))
+    return redirect(f"{reverse('backlog')}?team={story.team_id}")
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def story_link(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The KR picker of a story row: GET searches (?q=) and shows the picker; POST links."""
+    story = access_story(request.viewer, pk, write=True)
+    candidates = selectors.linkable_key_results(request.viewer)
+    query = request.GET.get("q", "").strip() if request.method == "GET" else request.POST.get("q", "").strip()
+    if query:
+        candidates = candidates.filter(title__icontains=query) | candidates.filter(objective__title__icontains=query)
+    form = LinkForm(
+        request.POST or None, key_results=selectors.linkable_key_results(request.viewer), prefix=f"s{story.pk}"
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            share, amount = form.cleaned_data["impact"]
+            kr = access_key_result(request.viewer, form.cleaned_data["key_result"].pk)
+            try:
+                services.link_story(story=story, key_result=kr, share=share, amount=amount)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                if request.htmx:
+                    # The picker sits inside the row: on success the whole row (and the coverage) is redrawn.
+                    response = render(request, "backlog/backlog.html#story-row-update", _row_context(request, pk))
+                    return reswap(retarget(response, f"#story-{story.pk}"), "outerHTML")
+                messages.success(request, f"“{story.title}” now serves “{kr.title}”.")
+                return redirect(f"{reverse('backlog')}?team={story.team_id}")
+        status = 422
+    else:
+        status = 200
+    context = {
+        "story": story,
+        "form": form,
+        "candidates": candidates.distinct()[:12],
+        "query": query,
+    }
+    if request.htmx and request.htmx.target == f"picker-results-{story.pk}":
+        return render(request, "backlog/partials/_link_picker.html#results", context)
+    if request.htmx:
+        return render(request, "backlog/partials/_link_picker.html", context, status=status)
+    return render(request, "backlog/story_link.html", context, status=status)
+
+
+@member_required
+@require_POST
+def story_unlink(request: AuthedHttpRequest, pk: int, kr_pk: int) -> HttpResponse:
+    story = access_story(request.viewer, pk, write=True)
+    kr = access_key_result(request.viewer, kr_pk)
+    services.unlink_story(story=story, key_result=kr)
+    if request.htmx:
+        return render(request, "backlog/backlog.html#story-row-update", _row_context(request, pk))
+    return redirect(f"{reverse('backlog')}?team={story.team_id}")
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def ranked(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Rank by KR impact: the open backlog ordered by expected impact per point, with the reasons; the
+    team's planners may accept the order into the backlog rank."""
+    team = access_backlog_team(request.viewer, pk)
+    rows = selectors.ranked_backlog(team)
+    if request.method == "POST":
+        access_backlog_team(request.viewer, pk, plan=True)
+        services.stories_rerank(team=team, ordered_ids=[story.pk for story, _ in rows])
+        messages.success(request, f"The backlog of {team.name} now follows the KR impact order.")
+        return redirect(f"{reverse('backlog')}?team={team.pk}")
+    return render(
+        request,
+        "backlog/ranked.html",
+        {"team": team, "rows": rows, "can_plan": can_plan(request.viewer, team.pk), "done_status": StoryStatus.DONE},
+    )

@@ -1,0 +1,193 @@
+"""The backlog pages: full GET, htmx partials, valid and invalid POSTs, permissions, query pins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from backlog import services
+from backlog.models import Lane, SprintReport, Story, StoryLink, Theme
+from objectives import services as objective_services
+from objectives.services.snapshots import snapshots_take
+from okrapp.timeutil import org_today
+from tests.conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def latency(okrs):
+    return objective_services.key_result_create(
+        objective=okrs[2],
+        title="API p95 latency",
+        start_value=800,
+        target_value=300,
+        current_value=550,
+        unit="ms",
+        today=TODAY,
+    )
+
+
+@pytest.fixture
+def stories(cast):
+    return [
+        services.story_save(organisation=cast.org, team=cast.team, title=title, points=points)
+        for title, points in (("Cache the basket", 5), ("Refactor logging", 3), ("Survey prompt", None))
+    ]
+
+
+def test_backlog_page_shows_coverage_and_partials(login, cast, latency, stories, django_assert_max_num_queries):
+    services.link_story(story=stories[0], key_result=latency, amount=-100)
+    client = login(cast.member)
+    url = f"{reverse('backlog')}?team={cast.team.pk}"
+    with django_assert_max_num_queries(25):
+        page = client.get(url).content.decode()
+    assert "Cache the basket" in page and "API p95 latency" in page
+    assert "1 of 3 open stories" in page and "63 %" in page  # 5 of 8 estimated points
+    partial = client.get(url, HTTP_HX_TARGET="story-list", **HTMX).content.decode()
+    assert "Refactor logging" in partial and "<html" not in partial
+    orphans = client.get(url + "&linked=no").content.decode()
+    assert "Refactor logging" in orphans and "Cache the basket" not in orphans.split("Stories")[-1]
+
+
+def test_add_story_and_bad_points(login, cast):
+    client = login(cast.member)
+    url = reverse("story_add", args=[cast.team.pk])
+    bad = client.post(url, {"title": "Cache", "points": "-2", "status": "todo"}, **HTMX)
+    assert bad.status_code == 422 and "greater than or equal to 0" in bad.content.decode()
+    assert not Story.objects.exists()
+    assert client.post(url, {"title": "Cache the basket", "points": "3", "status": "todo"}).status_code == 302
+    assert Story.objects.get().points == 3
+
+
+def test_link_a_story_in_place_and_coverage_follows(login, cast, latency, stories):
+    client = login(cast.member)
+    url = reverse("story_link", args=[stories[1].pk])
+    picker = client.get(url, **HTMX).content.decode()
+    assert "Find a key result" in picker
+    results = client.get(url + "?q=latency", HTTP_HX_TARGET=f"picker-results-{stories[1].pk}", **HTMX).content.decode()
+    assert "API p95 latency" in results and "<form" not in results
+    prefix = f"s{stories[1].pk}"
+    bad = client.post(url, {f"{prefix}-key_result": latency.pk, f"{prefix}-impact": "lots"}, **HTMX)
+    assert bad.status_code == 422 and "as a share" in bad.content.decode()
+    done = client.post(url, {f"{prefix}-key_result": latency.pk, f"{prefix}-impact": "25 %"}, **HTMX)
+    body = done.content.decode()
+    assert done.status_code == 200 and done["HX-Retarget"] == f"#story-{stories[1].pk}"
+    assert 'id="coverage" class="coverage" hx-swap-oob="true"' in body and "1 of 3 open stories" in body
+    assert StoryLink.objects.get(story=stories[1]).impact_share == 0.25
+
+
+def test_a_kr_one_may_not_see_cannot_be_linked(login, cast, okrs, quarter, stories):
+    secret = objective_services.objective_create(
+        organisation=cast.org,
+        cycle=quarter,
+        team=cast.other_team,
+        title="Secret",
+        owner=cast.employee_elsewhere,
+        visibility="private",
+    )
+    hidden = objective_services.key_result_create(
+        objective=secret, title="Hidden KR", start_value=0, target_value=1, today=TODAY
+    )
+    client = login(cast.member)
+    url = reverse("story_link", args=[stories[0].pk])
+    assert "Hidden KR" not in client.get(url + "?q=Hidden").content.decode()
+    response = client.post(url, {f"s{stories[0].pk}-key_result": hidden.pk})
+    assert response.status_code == 422  # not among the choices
+    assert not StoryLink.objects.exists()
+
+
+def test_outsiders_get_404_and_members_cannot_plan(login, cast, stories):
+    outsider = login(cast.outsider)
+    assert outsider.get(f"{reverse('backlog')}?team={cast.team.pk}").status_code == 404
+    assert outsider.post(reverse("story_status", args=[stories[0].pk]), {"status": "done"}).status_code == 404
+    member = login(cast.member)
+    assert member.post(reverse("epic_list", args=[cast.team.pk]), {"title": "X", "status": "open"}).status_code == 403
+    assert member.post(reverse("backlog_ranked", args=[cast.team.pk])).status_code == 403
+    elsewhere = login(cast.employee_elsewhere)
+    assert elsewhere.post(reverse("story_status", args=[stories[0].pk]), {"status": "done"}).status_code == 403
+
+
+def test_roadmap_moves_a_theme_into_now_only_when_it_serves_a_kr(login, cast, okrs, latency):
+    theme = services.theme_save(organisation=cast.org, title="Fast checkout", lane=Lane.NEXT)
+    client = login(cast.lead)
+    page = client.get(reverse("roadmap")).content.decode()
+    assert "Fast checkout" in page and "Move to Now" in page
+    refused = client.post(reverse("theme_move", args=[theme.pk]), {"lane": "now"}, **HTMX)
+    assert refused.status_code == 422 and "serves a key result" in refused.content.decode()
+    services.theme_save(organisation=cast.org, title=theme.title, lane=Lane.NEXT, objectives=[okrs[2]], theme=theme)
+    moved = client.post(reverse("theme_move", args=[theme.pk]), {"lane": "now"}, **HTMX)
+    assert moved.status_code == 200 and 'id="board"' in moved.content.decode()
+    assert Theme.objects.get(pk=theme.pk).lane == "now"
+    assert login(cast.member).post(reverse("theme_move", args=[theme.pk]), {"lane": "later"}).status_code == 403
+
+
+def test_sprint_page_burndown_with_focus_kr_and_close_report(login, cast, latency, stories):
+    today = org_today(cast.org)
+    sprint = services.sprint_save(
+        organisation=cast.org,
+        team=cast.team,
+        name="S1",
+        start_date=today - timedelta(days=3),
+        end_date=today + timedelta(days=10),
+        focus_key_results=[latency],
+    )
+    for story in stories[:2]:
+        services.story_save(
+            organisation=cast.org, team=cast.team, title=story.title, points=story.points, sprint=sprint, story=story
+        )
+    services.story_set_status(story=stories[0], status="done")
+    services.link_story(story=stories[0], key_result=latency, share=0.2)
+    snapshots_take(organisation=cast.org)
+    client = login(cast.lead)
+    services.sprint_start(sprint=sprint)
+    page = client.get(reverse("sprint_detail", args=[sprint.pk])).content.decode()
+    assert 'class="burndown"' in page and "API p95 latency (50 %, right axis)" in page
+    assert 'class="kr-line kr-line-1"' in page and "8 points planned, 3 remaining" in page
+    assert client.post(reverse("sprint_close", args=[sprint.pk])).status_code == 302
+    page = client.get(reverse("sprint_detail", args=[sprint.pk])).content.decode()
+    assert (
+        "KR delta at close" in page
+        and SprintReport.objects.get(sprint=sprint).shipped[0]["title"] == "Cache the basket"
+    )
+    assert Story.objects.get(pk=stories[1].pk).sprint is None  # open work went back to the backlog
+
+
+def test_ranked_view_and_accepting_its_order(login, cast, latency, stories):
+    services.link_story(story=stories[1], key_result=latency, share=0.5)
+    client = login(cast.lead)
+    page = client.get(reverse("backlog_ranked", args=[cast.team.pk])).content.decode()
+    assert page.index("Refactor logging") < page.index("Cache the basket")
+    assert "API p95 latency: 50 % of it × weight 1 × 50 % still to go" in page
+    assert client.post(reverse("backlog_ranked", args=[cast.team.pk])).status_code == 302
+    assert Story.objects.order_by("rank").first().title == "Refactor logging"
+
+
+def test_epic_with_briefing_and_inherited_intent(login, cast, latency):
+    parent = services.epic_save(
+        organisation=cast.org, team=cast.department, title="Payments", my_intent="Never lose a sale"
+    )
+    client = login(cast.lead)
+    url = reverse("epic_list", args=[cast.team.pk])
+    form = client.get(f"{url}?parent={parent.pk}").content.decode()
+    assert "Never lose a sale" in form  # higher intent pre-filled from the parent's "my intent"
+    response = client.post(
+        f"{url}?parent={parent.pk}",
+        {
+            "title": "One-click retry",
+            "status": "open",
+            "parent": parent.pk,
+            "higher_intent": "Never lose a sale",
+            "my_intent": "Retry",
+        },
+    )
+    assert response.status_code == 302
+    epic = parent.children.get()
+    page = client.post(
+        reverse("epic_detail", args=[epic.pk]), {"action": "link", "key_result": latency.pk, "impact": "−100 ms"}
+    )
+    assert page.status_code == 302 and epic.links.get().impact_amount == -100
+    assert "API p95 latency" in client.get(reverse("epic_detail", args=[epic.pk])).content.decode()
