@@ -8,3 +8,7 @@ class BacklogConfig(AppConfig):
 
     def ready(self) -> None:
         from backlog import reports  # noqa: F401 - registers the sprint report task (not in tasks.py)
+        from backlog.panels import key_result_work_panel
+        from objectives.panels import register_key_result_panel
+
+        register_key_result_panel(key_result_work_panel)

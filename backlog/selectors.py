@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from backlog import figures
 from backlog.models import EpicLink, Sprint, SprintState, Story, StoryLink, StoryStatus
@@ -229,3 +229,33 @@ def story_rows(viewer: Viewer, team: Team, filters: BacklogFilters) -> list[Stor
             continue
         result.append(StoryRow(story, chips))
     return result
+
+
+@dataclass(frozen=True)
+class LinkedWork:
+    """A KR's linked work as its page lists it: epics linked to it, and stories serving it (their own
+    link or their epic's)."""
+
+    epics: list[EpicLink]
+    stories: list[tuple[Story, bool]]  # (story, through its epic)
+    open_points: float
+    done_points: float
+
+
+def linked_work(key_result: KeyResult) -> LinkedWork:
+    """Work items are not private: whoever sees the KR sees the work serving it. Three queries."""
+    epic_links = list(EpicLink.objects.filter(key_result=key_result).select_related("epic__team"))
+    epic_ids = [link.epic_id for link in epic_links]
+    own_ids = set(StoryLink.objects.filter(key_result=key_result).values_list("story_id", flat=True))
+    stories = list(
+        Story.objects.filter(Q(pk__in=own_ids) | Q(epic_id__in=epic_ids))
+        .select_related("team", "sprint")
+        .order_by("status", "rank", "pk")
+    )
+    rows = [(s, s.pk not in own_ids) for s in stories]
+    return LinkedWork(
+        epics=epic_links,
+        stories=rows,
+        open_points=sum(s.points or 0 for s in stories if s.status != StoryStatus.DONE),
+        done_points=sum(s.points or 0 for s in stories if s.status == StoryStatus.DONE),
+    )

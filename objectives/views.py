@@ -22,6 +22,7 @@ from objectives.access import access_cycle, access_key_result, access_objective,
 from objectives.access_health import health_metric_visibility
 from objectives.forms import CarryOverForm, CycleForm, GradeForm, KeyResultForm, MoveKeyResultForm, ObjectiveForm
 from objectives.models import Cycle, CycleState, KeyResult, Objective
+from objectives.panels import key_result_panels
 from okrapp.decorators import admin_required, member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
@@ -308,6 +309,7 @@ def key_result_context(
         "grade_form": grade_form
         or (GradeForm(initial={"grade": kr.grade, "grade_reason": kr.grade_reason}) if is_editor and closed else None),
         "grade_success": numbers.grade_is_success(kr.grade, stretch=kr.stretch) if kr.grade is not None else None,
+        "panels": key_result_panels(viewer, kr),
     }
 
 

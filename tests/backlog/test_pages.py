@@ -191,3 +191,22 @@ def test_epic_with_briefing_and_inherited_intent(login, cast, latency):
     )
     assert page.status_code == 302 and epic.links.get().impact_amount == -100
     assert "API p95 latency" in client.get(reverse("epic_detail", args=[epic.pk])).content.decode()
+
+
+def test_kr_page_lists_linked_work_and_delivery_confidence(login, cast, latency, stories):
+    today = org_today(cast.org)
+    for i, done_points in enumerate([20, 30, 25]):
+        sprint = services.sprint_save(
+            organisation=cast.org,
+            team=cast.team,
+            name=f"S{i}",
+            start_date=today - timedelta(days=60 - 14 * i),
+            end_date=today - timedelta(days=47 - 14 * i),
+        )
+        sprint.state, sprint.completed_points = "closed", done_points
+        sprint.save()
+    services.link_story(story=stories[1], key_result=latency, amount=-50)
+    page = login(cast.member).get(reverse("key_result_detail", args=[latency.pk])).content.decode()
+    assert "Linked work" in page and "Refactor logging" in page
+    # v = 25 a sprint; the first 8 points of backlog (5 + 3) reach its only linked story → confidence 1.0
+    assert "Velocity 25 points a sprint (last 3 closed sprints)" in page and "for 8 points of open backlog" in page
