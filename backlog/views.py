@@ -169,6 +169,9 @@ def story_link(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         request.POST or None, key_results=selectors.linkable_key_results(request.viewer), prefix=f"s{story.pk}"
     )
     if request.method == "POST":
+        chosen = request.POST.get(f"s{story.pk}-key_result", "")
+        if chosen.isdigit():
+            access_key_result(request.viewer, int(chosen))  # a KR one may not see answers 404, as everywhere
         if form.is_valid():
             share, amount = form.cleaned_data["impact"]
             kr = access_key_result(request.viewer, form.cleaned_data["key_result"].pk)

@@ -96,7 +96,7 @@ def test_a_kr_one_may_not_see_cannot_be_linked(login, cast, okrs, quarter, stori
     url = reverse("story_link", args=[stories[0].pk])
     assert "Hidden KR" not in client.get(url + "?q=Hidden").content.decode()
     response = client.post(url, {f"s{stories[0].pk}-key_result": hidden.pk})
-    assert response.status_code == 422  # not among the choices
+    assert response.status_code == 404  # as if it did not exist
     assert not StoryLink.objects.exists()
 
 

@@ -70,6 +70,10 @@ def test_product_owner_links_work_moves_a_theme_and_reads_the_burndown(page, liv
     page.locator(".lane-now").get_by_text("Checkout speed").wait_for()
     assert Theme.objects.get(pk=theme.pk).lane == "now"
     screenshot(page, "roadmap")
+    # Drag and drop does the same: the card to the Later lane.
+    page.locator(f"#theme-{theme.pk}").drag_to(page.locator(".lane-later"))
+    page.locator(".lane-later").get_by_text("Checkout speed").wait_for()
+    assert Theme.objects.get(pk=theme.pk).lane == "later"
 
     page.goto(f"{live_server.url}/backlog/sprints/{sprint.pk}/")
     chart = page.locator("svg.burndown")
