@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from backlog import figures
 from backlog.models import EpicLink, Sprint, SprintState, Story, StoryLink, StoryStatus
-from objectives.models import CycleState, KeyResult, Visibility
+from objectives.models import CycleState, KeyResult, KeyResultSnapshot, Visibility
 from objectives.visibility import visible_key_results
 from okrapp.http import Viewer
 from okrapp.models import Team
@@ -259,3 +259,47 @@ def linked_work(key_result: KeyResult) -> LinkedWork:
         open_points=sum(s.points or 0 for s in stories if s.status != StoryStatus.DONE),
         done_points=sum(s.points or 0 for s in stories if s.status == StoryStatus.DONE),
     )
+
+
+def team_delivery_confidence(
+    *, team: Team, key_results: Iterable[KeyResult], today: date
+) -> dict[int, figures.DeliveryConfidence]:
+    """Delivery confidence of each of these KRs for the team, from one load of its backlog (five queries
+    whatever the number of KRs). KRs without a figure (no velocity, no linked open work) are left out.
+    Each KR's objective (with its cycle) must be loaded."""
+    stories = list(open_stories(team=team).values_list("pk", "points", "epic_id"))
+    links = served((pk, epic_id) for pk, _, epic_id in stories)
+    completed = velocity_inputs(team)
+    days = sprint_length(team)
+    serving = [(points, links.key_result_ids(pk, epic_id)) for pk, points, epic_id in stories]
+    result = {}
+    for kr in key_results:
+        confidence = figures.delivery_confidence(
+            completed_points=completed,
+            sprints_remaining=figures.sprints_left(
+                today=today, cycle_end=kr.objective.cycle.end_date, sprint_days=days
+            ),
+            backlog=[(points, kr.pk in krs) for points, krs in serving],
+        )
+        if confidence is not None:
+            result[kr.pk] = confidence
+    return result
+
+
+def active_sprint(team: Team) -> Sprint | None:
+    return Sprint.objects.filter(team=team, state=SprintState.ACTIVE).order_by("-start_date").first()
+
+
+def focus_series(sprint: Sprint, key_results: Iterable[KeyResult]) -> dict[str, list[tuple[date, float]]]:
+    """The daily progress of these focus KRs over the sprint's days, from the snapshots (one query)."""
+    series: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    rows = (
+        KeyResultSnapshot.objects.filter(
+            key_result__in=list(key_results), day__gte=sprint.start_date, day__lte=sprint.end_date
+        )
+        .order_by("day")
+        .values_list("key_result__title", "day", "progress")
+    )
+    for title, day, progress in rows:
+        series[title].append((day, progress))
+    return dict(series)

@@ -27,7 +27,7 @@ from backlog.forms import EpicForm, SprintForm, ThemeForm
 from backlog.models import Epic, Lane, Sprint, SprintReport, SprintState, Story, StoryStatus, Theme
 from backlog.reports import sprint_report_write
 from objectives.access import access_key_result
-from objectives.models import CycleState, KeyResultSnapshot
+from objectives.models import CycleState
 from objectives.visibility import visible_key_results, visible_objectives
 from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
@@ -226,13 +226,7 @@ def sprint_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             entry["points"] += row.story.points or 0
             entry["stories"] += 1
     focus = list(sprint.focus_key_results.filter(pk__in=visible_key_results(viewer).values("pk")))
-    series: dict[str, list[tuple[Any, float]]] = defaultdict(list)
-    for title, day, progress in (
-        KeyResultSnapshot.objects.filter(key_result__in=focus, day__gte=sprint.start_date, day__lte=sprint.end_date)
-        .order_by("day")
-        .values_list("key_result__title", "day", "progress")
-    ):
-        series[title].append((day, progress))
+    series = selectors.focus_series(sprint, focus)
     chart = charts.burndown_chart(days=selectors.sprint_burndown(sprint, today=today), key_results=series, today=today)
     report = None
     if sprint.state == SprintState.CLOSED:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "objectives",
     "backlog",
     "checkins",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

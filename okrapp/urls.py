@@ -21,7 +21,7 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/add/", views.team_add, name="team_add"),
-    path("teams/<int:pk>/", views.team_detail, name="team_detail"),
+    path("teams/<int:pk>/people/", views.team_people, name="team_people"),
     path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
     path("teams/<int:pk>/members/add/", views.team_member_add, name="team_member_add"),
     path("teams/<int:pk>/members/<int:member_pk>/role/", views.team_member_role, name="team_member_role"),
@@ -33,5 +33,6 @@ urlpatterns = [
     path("", include("objectives.urls_health")),
     path("", include("checkins.urls")),
     path("", include("backlog.urls")),
+    path("", include("dashboards.urls")),
     path("admin/", admin.site.urls),
 ]

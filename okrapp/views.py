@@ -137,13 +137,14 @@ def team_add(request: AuthedHttpRequest) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, f"Team {team.name} was created.")
-            return redirect("team_detail", pk=team.pk)
+            return redirect("team_people", pk=team.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "okrapp/team_form.html", {"form": form, "team": None}, status=status)
 
 
 @member_required
-def team_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+def team_people(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """A team's people and sub-teams; admins manage membership here (the team page is in dashboards)."""
     team = access_team(request.viewer, pk)
     context = {
         "team": team,
@@ -152,7 +153,7 @@ def team_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "add_form": TeamMemberAddForm(team=team) if request.viewer.is_admin else None,
         "role_choices": TeamRoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
     }
-    return render(request, "okrapp/team_detail.html", context)
+    return render(request, "okrapp/team_people.html", context)
 
 
 @admin_required
@@ -174,7 +175,7 @@ def team_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, f"Team {team.name} was saved.")
-            return redirect("team_detail", pk=team.pk)
+            return redirect("team_people", pk=team.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "okrapp/team_form.html", {"form": form, "team": team}, status=status)
 
@@ -193,7 +194,7 @@ def team_member_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, f"{team_membership.membership.user.full_name} joined {team.name}.")
-            return redirect("team_detail", pk=team.pk)
+            return redirect("team_people", pk=team.pk)
     context = {
         "team": team,
         "members": selectors.team_members(team),
@@ -201,7 +202,7 @@ def team_member_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "add_form": form,
         "role_choices": TeamRoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
     }
-    return render(request, "okrapp/team_detail.html", context, status=422)
+    return render(request, "okrapp/team_people.html", context, status=422)
 
 
 @admin_required
@@ -226,14 +227,14 @@ def team_member_role(request: AuthedHttpRequest, pk: int, member_pk: int) -> Htt
             )
         else:
             messages.error(request, "Choose one of the listed roles.")
-        return redirect("team_detail", pk=team.pk)
+        return redirect("team_people", pk=team.pk)
     context = {
         "team": team,
         "member": team_membership,
         "role_form_errors": form.errors.get("role"),
         "role_choices": TeamRoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
     }
-    return render(request, "okrapp/team_detail.html#member-row", context, status=status)
+    return render(request, "okrapp/team_people.html#member-row", context, status=status)
 
 
 @admin_required
@@ -246,7 +247,7 @@ def team_member_remove(request: AuthedHttpRequest, pk: int, member_pk: int) -> H
     if request.htmx:
         return HttpResponse("")  # the row is swapped out
     messages.success(request, f"{name} left {team.name}.")
-    return redirect("team_detail", pk=team.pk)
+    return redirect("team_people", pk=team.pk)
 
 
 @admin_required

@@ -73,7 +73,7 @@ def test_admin_adds_a_team_and_a_person(page, live_server, cast):
 
 def test_admin_changes_a_team_role_inline(page, live_server, cast):
     sign_in(page, live_server, "admin@acme.test")
-    page.goto(f"{live_server.url}/teams/{cast.team.pk}/")
+    page.goto(f"{live_server.url}/teams/{cast.team.pk}/people/")
     page.get_by_label("Role of Member").select_option("lead")
     page.get_by_text("✓ Saved").wait_for()
     assert cast.team.team_memberships.get(membership=cast.member).role == "lead"

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def outsider_targets(cast):
     tm = TeamMembership.objects.get(team=cast.team, membership=cast.member)
     return [
-        ("get", reverse("team_detail", args=[cast.team.pk]), {}),
+        ("get", reverse("team_people", args=[cast.team.pk]), {}),
         ("get", reverse("team_edit", args=[cast.team.pk]), {}),
         ("post", reverse("team_edit", args=[cast.team.pk]), {"name": "Stolen"}),
         ("get", reverse("person_detail", args=[cast.member.pk]), {}),

@@ -20,12 +20,33 @@ def nav_labels(membership: Membership) -> list[str]:
 
 
 def test_navigation_by_role(cast):
-    everyone = ["Home", "My week", "OKRs", "Teams", "People", "Health", "Value dimensions", "Cycles"]
+    everyone = [
+        "Home",
+        "My week",
+        "OKRs",
+        "Backlog",
+        "Roadmap",
+        "Teams",
+        "People",
+        "Health",
+        "Value dimensions",
+        "Cycles",
+    ]
     assert nav_labels(cast.admin) == [*everyone, "Settings", "System status"]
     assert nav_labels(cast.leadership) == everyone
     assert nav_labels(cast.lead) == everyone
     assert nav_labels(cast.member) == everyone
-    assert nav_labels(cast.guest) == ["Home", "My week", "OKRs", "Teams", "Health", "Value dimensions", "Cycles"]
+    assert nav_labels(cast.guest) == [
+        "Home",
+        "My week",
+        "OKRs",
+        "Backlog",
+        "Roadmap",
+        "Teams",
+        "Health",
+        "Value dimensions",
+        "Cycles",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -61,8 +82,8 @@ def test_people_directory(login, cast, django_assert_max_num_queries):
 def test_guest_cannot_browse_the_directory(login, cast):
     client = login(cast.guest)
     assert client.get(reverse("people_list")).status_code == 403
-    assert client.get(reverse("team_detail", args=[cast.other_team.pk])).status_code == 404
-    assert client.get(reverse("team_detail", args=[cast.team.pk])).status_code == 200
+    assert client.get(reverse("team_people", args=[cast.other_team.pk])).status_code == 404
+    assert client.get(reverse("team_people", args=[cast.team.pk])).status_code == 200
     assert client.get(reverse("person_detail", args=[cast.lead.pk])).status_code == 200  # a team-mate
     assert client.get(reverse("person_detail", args=[cast.employee_elsewhere.pk])).status_code == 404
     teams = client.get(reverse("team_list")).content.decode()
@@ -214,7 +235,7 @@ def test_a_team_cannot_move_under_its_own_child(login, cast):
 def test_team_page(login, cast, django_assert_max_num_queries):
     client = login(cast.member)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("team_detail", args=[cast.team.pk]))
+        response = client.get(reverse("team_people", args=[cast.team.pk]))
     body = response.content.decode()
     assert response.status_code == 200
     assert "Lead@Acme.Test" not in body
@@ -325,7 +346,7 @@ def test_guest_sees_only_own_team_details(login, cast):
 
     TeamFactory(organisation=cast.org, name="Checkout Squad", parent=cast.team)
     TeamMembershipFactory(team=cast.other_team, membership=cast.lead)
-    team_page = client.get(reverse("team_detail", args=[cast.team.pk])).content.decode()
+    team_page = client.get(reverse("team_people", args=[cast.team.pk])).content.decode()
     assert "Checkout Squad" not in team_page
     lead_page = client.get(reverse("person_detail", args=[cast.lead.pk])).content.decode()
     assert "Growth" not in lead_page and "Checkout" in lead_page

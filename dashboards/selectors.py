@@ -1,0 +1,90 @@
+"""Reads that combine apps, through their selectors. Nothing here writes, and nothing imports this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from backlog import charts as backlog_charts
+from backlog import figures as backlog_figures
+from backlog import selectors as backlog
+from checkins import selectors as checkins
+from checkins.weeks import week_of
+from objectives import progress as numbers
+from objectives.access_health import health_metric_visibility
+from objectives.models import CycleState, HealthMetric, KeyResult, Objective
+from objectives.visibility import visible_objectives
+from okrapp.http import Viewer
+from okrapp.models import Team
+
+
+@dataclass(frozen=True)
+class KeyResultLine:
+    key_result: KeyResult
+    delivery: backlog_figures.DeliveryConfidence | None
+
+
+@dataclass(frozen=True)
+class ObjectiveCard:
+    objective: Objective
+    expected: float
+    lines: list[KeyResultLine]
+
+
+@dataclass(frozen=True)
+class TeamPage:
+    team: Team
+    cards: list[ObjectiveCard]
+    checked_in: int
+    to_check_in: int
+    coverage: backlog_figures.Coverage
+    sprint: Any
+    burndown: backlog_charts.BurndownChart | None
+    metrics: list[HealthMetric]
+
+
+def team_page(viewer: Viewer, team: Team, *, today: date) -> TeamPage:
+    """The team's OKRs of active cycles (with the owner's and the delivery confidence of each KR), this
+    week's check-ins, backlog coverage, the active sprint's burndown with its focus KRs, and the team's
+    health metrics. A fixed number of queries."""
+    objectives = list(
+        visible_objectives(viewer)
+        .filter(team=team, cycle__state=CycleState.ACTIVE)
+        .select_related("cycle", "owner__user")
+        .prefetch_related("key_results__owner__user")
+        .order_by("title")
+    )
+    key_results = [kr for o in objectives for kr in o.key_results.all()]
+    for objective in objectives:
+        for kr in objective.key_results.all():
+            kr.objective = objective  # loaded: delivery confidence reads its cycle
+    delivery = backlog.team_delivery_confidence(team=team, key_results=key_results, today=today)
+    cards = [
+        ObjectiveCard(
+            objective=o,
+            expected=numbers.expected_progress(start=o.cycle.start_date, end=o.cycle.end_date, on=today),
+            lines=[KeyResultLine(kr, delivery.get(kr.pk)) for kr in o.key_results.all()],
+        )
+        for o in objectives
+    ]
+    week = checkins.team_week(viewer, team_id=team.pk, week=week_of(today))
+    sprint = backlog.active_sprint(team)
+    chart = None
+    if sprint is not None:
+        focus = list(sprint.focus_key_results.filter(pk__in=[kr.pk for kr in key_results]))
+        chart = backlog_charts.burndown_chart(
+            days=backlog.sprint_burndown(sprint, today=today),
+            key_results=backlog.focus_series(sprint, focus),
+            today=today,
+        )
+    return TeamPage(
+        team=team,
+        cards=cards,
+        checked_in=sum(1 for row in week if row.this_week is not None),
+        to_check_in=len(week),
+        coverage=backlog.coverage_of(backlog.open_stories(team=team)),
+        sprint=sprint,
+        burndown=chart,
+        metrics=list(HealthMetric.objects.filter(health_metric_visibility(viewer), team=team).order_by("name")),
+    )

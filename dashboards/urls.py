@@ -1,0 +1,7 @@
+from django.urls import URLPattern, path
+
+from dashboards import views
+
+urlpatterns: list[URLPattern] = [
+    path("teams/<int:pk>/", views.team_page, name="team_detail"),
+]

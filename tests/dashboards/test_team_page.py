@@ -1,0 +1,89 @@
+"""The team page: OKRs with the owner's and the delivery confidence, this week, coverage, sprint, health."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from backlog import services
+from objectives import services as objective_services
+from okrapp.timeutil import org_today
+from tests.conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team_work(cast, okrs):
+    latency = objective_services.key_result_create(
+        objective=okrs[2],
+        title="API p95 latency",
+        start_value=800,
+        target_value=300,
+        current_value=550,
+        unit="ms",
+        owner=cast.member,
+        today=TODAY,
+    )
+    today = org_today(cast.org)
+    for i, done_points in enumerate([10, 20, 30]):
+        sprint = services.sprint_save(
+            organisation=cast.org,
+            team=cast.team,
+            name=f"S{i}",
+            start_date=today - timedelta(days=60 - 14 * i),
+            end_date=today - timedelta(days=47 - 14 * i),
+        )
+        sprint.state, sprint.completed_points = "closed", done_points
+        sprint.save()
+    active = services.sprint_save(
+        organisation=cast.org,
+        team=cast.team,
+        name="Now",
+        start_date=today - timedelta(days=2),
+        end_date=today + timedelta(days=11),
+        focus_key_results=[latency],
+    )
+    services.sprint_start(sprint=active)
+    story = services.story_save(
+        organisation=cast.org, team=cast.team, title="Cache the basket", points=40, sprint=active
+    )
+    services.story_save(organisation=cast.org, team=cast.team, title="Orphan", points=2)
+    services.link_story(story=story, key_result=latency, share=0.5)
+    return latency
+
+
+def test_team_page_shows_okrs_with_delivery_confidence(login, cast, team_work, django_assert_max_num_queries):
+    client = login(cast.member)
+    url = reverse("team_detail", args=[cast.team.pk])
+    with django_assert_max_num_queries(45):
+        page = client.get(url).content.decode()
+    assert "Checkout is fast" in page and "API p95 latency" in page
+    # velocity (10 + 20 + 30) ÷ 3 = 20 points a sprint; 40 points needed up to the linked story
+    assert "of 40 pts" in page
+    assert "Checked in this week" in page and "1 of 2 open stories" in page
+    assert 'class="burndown"' in page and "People" in page
+
+
+def test_team_page_query_count_does_not_grow_with_krs(login, cast, okrs, team_work):
+    client = login(cast.member)
+    url = reverse("team_detail", args=[cast.team.pk])
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(6):
+        objective_services.key_result_create(
+            objective=okrs[2], title=f"KR {i}", start_value=0, target_value=10, today=TODAY
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
+
+
+def test_team_page_outsider_and_guest(login, cast, team_work):
+    assert login(cast.outsider).get(reverse("team_detail", args=[cast.team.pk])).status_code == 404
+    assert login(cast.guest).get(reverse("team_detail", args=[cast.other_team.pk])).status_code == 404
