@@ -83,3 +83,17 @@ def test_product_owner_links_work_moves_a_theme_and_reads_the_burndown(page, liv
     screenshot(page, "sprint-burndown")
     page.set_viewport_size({"width": 768, "height": 900})
     screenshot(page, "sprint-burndown-768")
+
+    # The team page carries the same sprint, coverage and each KR's owner's and delivery confidence.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/teams/{cast.team.pk}/")
+    assert page.locator("svg.burndown polyline.kr-line").count() == 1
+    assert "1 of 2 open stories" in page.locator(".figures").inner_text()
+    screenshot(page, "team-page")
+    page.set_viewport_size({"width": 768, "height": 900})
+    screenshot(page, "team-page-768")
+    page.goto(f"{live_server.url}/backlog/?team={cast.team.pk}")
+    screenshot(page, "backlog-768")
+    page.goto(f"{live_server.url}/key-results/{latency.pk}/")
+    page.get_by_role("heading", name="Linked work").wait_for()
+    screenshot(page, "kr-linked-work-768")
