@@ -253,6 +253,7 @@ def sprint_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "points_done": sum(s.points or 0 for s in stories if s.status == StoryStatus.DONE),
             "report": report,
             "report_krs": report_krs,
+            "coverage": selectors.coverage_of(selectors.open_stories(sprint=sprint)),
         },
     )
 

@@ -147,6 +147,7 @@ def test_sprint_page_burndown_with_focus_kr_and_close_report(login, cast, latenc
     page = client.get(reverse("sprint_detail", args=[sprint.pk])).content.decode()
     assert 'class="burndown"' in page and "API p95 latency (50 %, right axis)" in page
     assert 'class="kr-line kr-line-1"' in page and "8 points planned, 3 remaining" in page
+    assert "0 of 1 open stories" in page  # sprint coverage: the open story serves no KR
     assert client.post(reverse("sprint_close", args=[sprint.pk])).status_code == 302
     page = client.get(reverse("sprint_detail", args=[sprint.pk])).content.decode()
     assert (
