@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from okrapp.demo_logins import DEMO_PASSWORD
@@ -121,10 +122,13 @@ def load_demo() -> DemoResult:
         created_teams += created
 
     created_people = 0
+    hashed = make_password(DEMO_PASSWORD)  # once: hashing is slow by design, and the demo has many people
     for person in PEOPLE:
         user = User.objects.filter(email=person.email).first()
         if user is None:
-            user = User.objects.create_user(email=person.email, password=DEMO_PASSWORD, full_name=person.name)
+            user = User.objects.create_user(email=person.email, full_name=person.name)
+            user.password = hashed
+            user.save(update_fields=["password"])
             created_people += 1
         membership, _ = Membership.objects.get_or_create(
             user=user, defaults={"organisation": organisation, "role": person.role, "job_title": person.title}
