@@ -252,6 +252,7 @@ def linked_work(key_result: KeyResult) -> LinkedWork:
         .select_related("team", "sprint")
         .order_by("status", "rank", "pk")
     )
+    stories.sort(key=lambda s: (s.status == StoryStatus.DONE, s.rank, s.pk))  # open work first
     rows = [(s, s.pk not in own_ids) for s in stories]
     return LinkedWork(
         epics=epic_links,
