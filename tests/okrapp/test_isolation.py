@@ -21,6 +21,14 @@ def outsider_targets(cast):
         ("post", reverse("team_member_add", args=[cast.team.pk]), {"person": cast.outsider.pk, "role": "lead"}),
         ("post", reverse("team_member_role", args=[cast.team.pk, tm.pk]), {"role": "guest"}),
         ("post", reverse("team_member_remove", args=[cast.team.pk, tm.pk]), {}),
+        ("get", reverse("team_detail", args=[cast.team.pk]), {}),
+        ("get", f"{reverse('backlog')}?team={cast.team.pk}", {}),
+        ("get", reverse("backlog_ranked", args=[cast.team.pk]), {}),
+        ("get", reverse("epic_list", args=[cast.team.pk]), {}),
+        ("get", reverse("sprint_list", args=[cast.team.pk]), {}),
+        ("post", reverse("story_add", args=[cast.team.pk]), {"title": "Stolen", "status": "todo"}),
+        ("get", reverse("backlog_import", args=[cast.team.pk]), {}),
+        ("get", reverse("backlog_export", args=[cast.team.pk]), {}),
     ]
 
 
