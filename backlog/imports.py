@@ -1,4 +1,4 @@
-"""Jira CSV import and the backlog's CSV export.
+"""Jira CSV import (the export lives in ``backlog.exports``).
 
 The import runs in steps, each a service (the jobs in ``backlog.tasks`` call the two long ones):
 
