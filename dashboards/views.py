@@ -6,7 +6,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from backlog.access import can_plan
-from dashboards import selectors
+from dashboards import heatmap, selectors
+from objectives.models import Cycle
+from objectives.selectors import default_cycle
 from okrapp.access import access_team
 from okrapp.decorators import member_required
 from okrapp.http import AuthedHttpRequest
@@ -24,4 +26,20 @@ def team_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         request,
         "dashboards/team_page.html",
         {"page": page, "team": team, "children": children, "can_plan": can_plan(request.viewer, team.pk)},
+    )
+
+
+@member_required
+def heatmap_page(request: AuthedHttpRequest) -> HttpResponse:
+    """The cycle's weeks against the cascade, cells from the daily snapshots (this week: live)."""
+    viewer = request.viewer
+    today = org_today(viewer.organisation)
+    cycles = list(Cycle.objects.filter(organisation_id=viewer.organisation_id).order_by("-start_date"))
+    raw = request.GET.get("cycle", "")
+    cycle = next((c for c in cycles if str(c.pk) == raw), None) or default_cycle(viewer, today)
+    data = heatmap.heatmap(viewer, cycle, today=today) if cycle else None
+    return render(
+        request,
+        "dashboards/heatmap.html",
+        {"heatmap": data, "cycles": cycles, "cycle": cycle, "expand_all": request.GET.get("expand") == "all"},
     )

@@ -401,3 +401,23 @@ def health_light(*, value: float | None, direction: Direction, green: float, amb
     if direction == Direction.HIGHER:
         return Light.GREEN if value >= green else Light.AMBER if value >= amber else Light.RED
     return Light.GREEN if value <= green else Light.AMBER if value <= amber else Light.RED
+
+
+# --- Heatmap ---------------------------------------------------------------------------------------
+
+_HEAT = {
+    Status.OFF_TRACK: 5,
+    Status.AT_RISK: 4,
+    Status.STALE: 3,
+    Status.ON_TRACK: 2,
+    Status.DONE: 1,
+    Status.NOT_STARTED: 0,
+}
+
+
+def worst_status(statuses: Iterable[Status]) -> Status | None:
+    """What a group (a team's objectives, an objective's KRs) shows in a heatmap cell: the worst of its
+    members, in this order: off track, at risk, stale (nobody knows: grey), on track, done, not started.
+    None for an empty group."""
+    members = list(statuses)
+    return max(members, key=lambda s: _HEAT[s]) if members else None

@@ -30,6 +30,7 @@ def navigation_for(viewer: Any) -> list[NavItem]:
         return items
     items.append(NavItem("My week", "my_week", "my-week"))
     items.append(NavItem("OKRs", "okrs", "okrs"))
+    items.append(NavItem("Heatmap", "heatmap", "heatmap"))
     items.append(NavItem("Backlog", "backlog", "backlog"))
     items.append(NavItem("Roadmap", "roadmap", "roadmap"))
     items.append(NavItem("Teams", "team_list", "teams"))

@@ -95,3 +95,12 @@ document.addEventListener("drop", (event) => {
   if (before && before !== card) values.before = before.dataset.theme;
   htmx.ajax("POST", card.dataset.moveUrl, { source: card, target: "#board", swap: "outerHTML", values: values });
 });
+
+// Heatmap: a button on an objective's row shows or hides its key results' rows.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("[data-toggle-rows]");
+  if (!button) return;
+  const open = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(open));
+  document.querySelectorAll(`[data-row-of="${button.dataset.toggleRows}"]`).forEach((row) => { row.hidden = !open; });
+});

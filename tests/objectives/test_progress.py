@@ -387,3 +387,20 @@ def test_confidence_pill_never_rounds_into_another_band(confidence, text, css):
 def test_forecast_with_a_nearly_flat_trend_does_not_overflow():
     f = p.forecast(series=series((0, 200000), (7, 200000), (14, 200001)), start=0, target=1_000_000, **Q1)
     assert f is not None and f.reaches_target_on is None
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([], None),
+        (["on_track", "done"], "on_track"),
+        (["on_track", "stale"], "stale"),  # nobody knows: grey wins over good news
+        (["stale", "at_risk", "on_track"], "at_risk"),
+        (["at_risk", "off_track"], "off_track"),
+        (["not_started", "done"], "done"),
+        (["not_started"], "not_started"),
+    ],
+)
+def test_worst_status_of_a_heatmap_cell(statuses, expected):
+    result = p.worst_status(Status(s) for s in statuses)
+    assert (result.value if result else None) == expected
