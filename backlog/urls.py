@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("backlog/teams/<int:pk>/ranked/", views.ranked, name="backlog_ranked"),
     path("backlog/teams/<int:pk>/epics/", views_plan.epic_list, name="epic_list"),
     path("backlog/teams/<int:pk>/sprints/", views_plan.sprint_list, name="sprint_list"),
+    path("backlog/stories/<int:pk>/", views.story_edit, name="story_edit"),
     path("backlog/stories/<int:pk>/status/", views.story_status, name="story_status"),
     path("backlog/stories/<int:pk>/links/", views.story_link, name="story_link"),
     path("backlog/stories/<int:pk>/links/<int:kr_pk>/remove/", views.story_unlink, name="story_unlink"),

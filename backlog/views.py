@@ -230,3 +230,50 @@ def ranked(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "backlog/ranked.html",
         {"team": team, "rows": rows, "can_plan": can_plan(request.viewer, team.pk), "done_status": StoryStatus.DONE},
     )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def story_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Change a story: title, points, status, epic, sprint, description (its KR links stay in the row)."""
+    story = access_story(request.viewer, pk, write=request.method == "POST")
+    editable = can_edit_stories(request.viewer, story.team_id)
+    initial = {
+        "title": story.title,
+        "points": story.points,
+        "status": story.status,
+        "epic": story.epic,
+        "sprint": story.sprint,
+        "description": story.description,
+    }
+    form = _story_form(story.team, request.POST or None, initial=initial)
+    if story.sprint is not None and story.sprint.state == SprintState.CLOSED:
+        # a done story may stay in its closed sprint; other closed sprints are not offered
+        sprints = form.fields["sprint"]
+        sprints.queryset = sprints.queryset | Sprint.objects.filter(pk=story.sprint.pk)  # type: ignore[attr-defined]
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.story_save(
+                    organisation=story.organisation,
+                    team=story.team,
+                    title=data["title"],
+                    points=data["points"],
+                    status=data["status"],
+                    epic=data["epic"],
+                    sprint=data["sprint"],
+                    description=data["description"],
+                    assignee=story.assignee,
+                    story=story,
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, f"Story “{data['title']}” was saved.")
+                return redirect(f"{reverse('backlog')}?team={story.team_id}#story-{story.pk}")
+        status = 422
+    return render(
+        request, "backlog/story_edit.html", {"story": story, "form": form, "can_edit": editable}, status=status
+    )

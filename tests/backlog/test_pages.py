@@ -211,3 +211,16 @@ def test_kr_page_lists_linked_work_and_delivery_confidence(login, cast, latency,
     assert "Linked work" in page and "Refactor logging" in page
     # v = 25 a sprint; the first 8 points of backlog (5 + 3) reach its only linked story → confidence 1.0
     assert "Velocity 25 points a sprint (last 3 closed sprints)" in page and "for 8 points of open backlog" in page
+
+
+def test_edit_a_story(login, cast, stories):
+    client = login(cast.member)
+    url = reverse("story_edit", args=[stories[2].pk])
+    assert "Save story" in client.get(url).content.decode()
+    bad = client.post(url, {"title": "Survey prompt", "points": "abc", "status": "todo"})
+    assert bad.status_code == 422 and "Enter a number." in bad.content.decode()
+    assert client.post(url, {"title": "Survey prompt v2", "points": "2", "status": "in_progress"}).status_code == 302
+    story = Story.objects.get(pk=stories[2].pk)
+    assert (story.title, story.points, story.status) == ("Survey prompt v2", 2, "in_progress")
+    assert login(cast.employee_elsewhere).post(url, {"title": "x", "status": "todo"}).status_code == 403
+    assert login(cast.outsider).get(url).status_code == 404
