@@ -88,3 +88,62 @@ def team_page(viewer: Viewer, team: Team, *, today: date) -> TeamPage:
         burndown=chart,
         metrics=list(HealthMetric.objects.filter(health_metric_visibility(viewer), team=team).order_by("name")),
     )
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    metric: HealthMetric
+    sparkline: Any
+    guards: list[KeyResult]
+
+
+@dataclass(frozen=True)
+class BoardGroup:
+    team: Team | None
+    cards: list[BoardCard]
+
+
+def health_board(viewer: Viewer, *, readings_per_metric: int = 26) -> list[BoardGroup]:
+    """Every health metric the viewer may see with its light, sparkline (its latest readings) and the
+    KRs it guards as a key failure indicator that the viewer may see. Four queries whatever the size."""
+    from checkins.models import MetricReading
+    from dashboards.sparkline import sparkline
+    from objectives.selectors import health_metric_groups
+    from objectives.visibility import visible_key_results
+
+    groups = health_metric_groups(viewer)
+    metric_ids = [row.metric.pk for group in groups for row in group.rows]
+    series: dict[int, list[float]] = {pk: [] for pk in metric_ids}
+    for metric_id, value in (
+        MetricReading.objects.filter(metric_id__in=metric_ids)
+        .order_by("metric_id", "taken_on")
+        .values_list("metric_id", "value")
+    ):
+        series[metric_id].append(value)
+    guards: dict[int, list[KeyResult]] = {pk: [] for pk in metric_ids}
+    links = KeyResult.kfis.through.objects.filter(
+        healthmetric_id__in=metric_ids, keyresult__in=visible_key_results(viewer).values("pk")
+    ).select_related("keyresult")
+    for link in links.order_by("keyresult__title"):
+        guards[link.healthmetric_id].append(link.keyresult)
+    return [
+        BoardGroup(
+            team=group.team,
+            cards=[
+                BoardCard(
+                    metric=row.metric,
+                    sparkline=sparkline(
+                        values=series[row.metric.pk][-readings_per_metric:],
+                        green=row.metric.green_threshold,
+                        amber=row.metric.amber_threshold,
+                        unit=row.metric.unit,
+                    )
+                    if series[row.metric.pk]
+                    else None,
+                    guards=guards[row.metric.pk],
+                )
+                for row in group.rows
+            ],
+        )
+        for group in groups
+    ]

@@ -5,4 +5,5 @@ from dashboards import views
 urlpatterns: list[URLPattern] = [
     path("teams/<int:pk>/", views.team_page, name="team_detail"),
     path("heatmap/", views.heatmap_page, name="heatmap"),
+    path("health/board/", views.health_board, name="health_board"),
 ]

@@ -43,3 +43,9 @@ def heatmap_page(request: AuthedHttpRequest) -> HttpResponse:
         "dashboards/heatmap.html",
         {"heatmap": data, "cycles": cycles, "cycle": cycle, "expand_all": request.GET.get("expand") == "all"},
     )
+
+
+@member_required
+def health_board(request: AuthedHttpRequest) -> HttpResponse:
+    """Every health metric with its light, a sparkline of its readings, thresholds and guarded KRs."""
+    return render(request, "dashboards/health_board.html", {"groups": selectors.health_board(request.viewer)})
