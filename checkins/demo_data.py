@@ -9,10 +9,10 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
-from checkins.models import CheckIn
+from checkins.models import CheckIn, MetricReading
 from checkins.services import series_summary
 from checkins.weeks import week_of
-from objectives.models import CycleState, KeyResult
+from objectives.models import CycleState, HealthMetric, KeyResult
 from objectives.progress import Bound, Kind
 from objectives.services.series import key_result_apply_series
 from okrapp.models import Organisation
@@ -91,4 +91,31 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
     CheckIn.objects.bulk_create(checkins)
     for kr in key_results:
         key_result_apply_series(key_result_id=kr.pk, summary=series_summary(kr), today=today)
-    return f"Check-ins: {len(checkins)} over up to twelve weeks for {len(key_results)} key results."
+    readings = _metric_history(organisation, today=today)
+    return (
+        f"Check-ins: {len(checkins)} over up to twelve weeks for {len(key_results)} key results; "
+        f"{readings} health-metric readings."
+    )
+
+
+def _metric_history(organisation: Organisation, *, today: date) -> int:
+    """Twelve weekly readings per health metric, wandering towards the latest value it was given (the
+    last reading is that value, so its light stays as it is)."""
+    rng = random.Random(7)  # noqa: S311 - demo data: the same readings on every machine
+    rows = []
+    for metric in HealthMetric.objects.filter(organisation=organisation).exclude(latest_value=None):
+        latest = metric.latest_value or 0.0
+        swing = abs(metric.green_threshold - metric.amber_threshold) or abs(latest) * 0.1 or 1.0
+        for weeks_ago in range(11, -1, -1):
+            noise = 0.0 if weeks_ago == 0 else rng.uniform(-0.8, 0.8) * swing * (weeks_ago / 11 + 0.3)
+            rows.append(
+                MetricReading(
+                    organisation=organisation,
+                    metric=metric,
+                    taken_on=today - timedelta(weeks=weeks_ago),
+                    value=round(latest + noise, 2),
+                    note="" if weeks_ago else "Latest reading",
+                )
+            )
+    MetricReading.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
