@@ -25,7 +25,8 @@ def sprint_report_write(*, sprint_id: int) -> SprintReport | None:
     )
     story_ids = [s["pk"] for s in shipped]
     epic_ids = {s["epic_id"] for s in shipped if s["epic_id"]}
-    kr_ids = set(sprint.focus_key_results.values_list("pk", flat=True))
+    focus_ids = set(sprint.focus_key_results.values_list("pk", flat=True))
+    kr_ids = set(focus_ids)
     kr_ids |= set(StoryLink.objects.filter(story_id__in=story_ids).values_list("key_result_id", flat=True))
     kr_ids |= set(KeyResult.objects.filter(epics__in=epic_ids).values_list("pk", flat=True))
     snapshots: dict[tuple[int, str], tuple[float, float | None]] = {}
@@ -44,7 +45,7 @@ def sprint_report_write(*, sprint_id: int) -> SprintReport | None:
         key_results.append(
             {
                 "id": kr.pk,
-                "focus": kr.pk in set(sprint.focus_key_results.values_list("pk", flat=True)),
+                "focus": kr.pk in focus_ids,
                 "progress_start": start[0] if start else None,
                 "progress_end": end[0],
                 "confidence_start": start[1] if start else None,

@@ -189,10 +189,14 @@ def linkable_key_results(viewer: Viewer) -> QuerySet[KeyResult]:
     )
 
 
-def story_rows(viewer: Viewer, team: Team, filters: BacklogFilters) -> list[StoryRow]:
-    """The team's stories as the backlog page lists them, with the KRs each serves that the viewer may
-    see (its own links and its epic's). Three queries."""
+def story_rows(
+    viewer: Viewer, team: Team, filters: BacklogFilters, *, story_ids: Iterable[int] | None = None
+) -> list[StoryRow]:
+    """The team's stories as the backlog page lists them (or only ``story_ids``, to redraw rows), with
+    the KRs each serves that the viewer may see (its own links and its epic's). Three queries."""
     stories = Story.objects.filter(team=team).select_related("epic", "sprint").order_by("rank", "pk")
+    if story_ids is not None:
+        stories = stories.filter(pk__in=list(story_ids))
     if filters.status == "open":
         stories = stories.exclude(status=StoryStatus.DONE)
     elif filters.status == "done":

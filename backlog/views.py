@@ -127,11 +127,9 @@ def story_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 def _row_context(request: AuthedHttpRequest, story_pk: int) -> dict[str, Any]:
     story = access_story(request.viewer, story_pk)
-    rows = [
-        r
-        for r in selectors.story_rows(request.viewer, story.team, selectors.BacklogFilters(status="all"))
-        if r.story.pk == story.pk
-    ]
+    rows = selectors.story_rows(
+        request.viewer, story.team, selectors.BacklogFilters(status="all"), story_ids=[story.pk]
+    )
     return {
         "row": rows[0],
         "team": story.team,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from checkins.weeks import week_of, weeks_between
 from objectives import progress as numbers
@@ -75,30 +76,18 @@ def heatmap(viewer: Viewer, cycle: Cycle, *, today: date) -> Heatmap:
         )
     }
 
-    def objective_cells(o: Objective) -> list[Cell]:
+    def cells_of(live: Objective | KeyResult, snaps: dict[tuple[int, date], Any], key: int) -> list[Cell]:
+        """This week from the live row, past weeks from the snapshot of the week's last day."""
         cells = []
         for w in weeks:
-            if w == current:
-                cells.append(Cell(w, Status(o.status), o.confidence, o.progress))
-                continue
-            snap = objective_snaps.get((o.pk, last_days[w]))
-            cells.append(Cell(w, Status(snap.status), snap.confidence, snap.progress) if snap else Cell(w, None, None))
-        return cells
-
-    def kr_cells(kr: KeyResult) -> list[Cell]:
-        cells = []
-        for w in weeks:
-            if w == current:
-                cells.append(Cell(w, Status(kr.status), kr.confidence, kr.progress))
-                continue
-            snap = kr_snaps.get((kr.pk, last_days[w]))
-            cells.append(Cell(w, Status(snap.status), snap.confidence, snap.progress) if snap else Cell(w, None, None))
+            row = live if w == current else snaps.get((key, last_days[w]))
+            cells.append(Cell(w, Status(row.status), row.confidence, row.progress) if row else Cell(w, None, None))
         return cells
 
     rows_by_team: dict[int | None, list[Row]] = defaultdict(list)
     for o in objectives:
-        children = [Row(kr.title, kr_cells(kr), key_result=kr) for kr in krs[o.pk]]
-        rows_by_team[o.team_id].append(Row(o.title, objective_cells(o), objective=o, children=children))
+        children = [Row(kr.title, cells_of(kr, kr_snaps, kr.pk), key_result=kr) for kr in krs[o.pk]]
+        rows_by_team[o.team_id].append(Row(o.title, cells_of(o, objective_snaps, o.pk), objective=o, children=children))
 
     def group(label: str, rows: list[Row]) -> Row:
         counted = [r for r in rows if r.objective is not None and r.objective.visibility != Visibility.PRIVATE]
