@@ -33,7 +33,7 @@ from backlog.demo_content import (
     UNESTIMATED_SHARE,
     Link,
 )
-from backlog.models import Epic, Lane, Sprint, SprintState, Story, StoryLink, StoryStatus, Theme
+from backlog.models import Epic, EpicLink, Lane, Sprint, SprintState, Story, StoryLink, StoryStatus, Theme
 from objectives.models import CycleState, KeyResult, Objective
 from okrapp.models import Membership, Organisation, Team, TeamRole
 
@@ -123,7 +123,8 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
             stories.append(story)
             story_links.append((story, item.links))
     Story.objects.bulk_create(stories)
-    StoryLink.objects.bulk_create(_story_links(story_links, krs))
+    links = StoryLink.objects.bulk_create(_story_links(story_links, krs))
+    _backdate(rng, zone, today, epics=list(epics.values()), stories=stories, links=links)
     for sprints, plan in team_sprints:  # closed once their stories are in, as the sprints were
         _close_sprints(sprints, plan, calendar, zone)
 
@@ -134,6 +135,43 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         f"{len(epics)} epics, {len(stories)} stories, {sum(len(sprints) for sprints, _ in team_sprints)} sprints; "
         f"{coverage.linked} of {coverage.total} open stories serve a key result."
     )
+
+
+def _backdate(
+    rng: random.Random,
+    zone: zoneinfo.ZoneInfo,
+    today: date,
+    *,
+    epics: list[Epic],
+    stories: list[Story],
+    links: list[StoryLink],
+) -> None:
+    """Give the backlog a past, as if written over the cycle: epics and their links ten weeks ago, each
+    story before its sprint started (or before it was done), some written or linked in the last week,
+    so the coverage snapshots rebuilt from these dates move like a real team's."""
+
+    def at(day: date) -> datetime:
+        return datetime.combine(min(day, today), time(rng.randint(9, 17), rng.choice((0, 15, 30, 45))), zone)
+
+    long_ago = today - timedelta(weeks=10)
+    for epic in epics:
+        epic.created_at = at(long_ago)
+    Epic.objects.bulk_update(epics, ["created_at"])
+    EpicLink.objects.filter(epic__in=epics).update(created_at=at(long_ago))
+    written: dict[int, date] = {}
+    for story in stories:
+        if story.sprint is not None:
+            day = story.sprint.start_date - timedelta(days=rng.randint(1, 10))
+        elif story.done_at is not None:
+            day = story.done_at.astimezone(zone).date() - timedelta(days=rng.randint(2, 12))
+        else:  # the open backlog: mostly older, a few written this week
+            day = today - timedelta(days=rng.randint(0, 6) if rng.random() < 0.15 else rng.randint(7, 60))
+        written[story.pk] = day
+        story.created_at = at(day)
+    Story.objects.bulk_update(stories, ["created_at"], batch_size=500)
+    for link in links:  # linked when written, or some days later (a few only this week)
+        link.created_at = at(written[link.story_id] + timedelta(days=rng.choice((0, 0, 1, 3, 9))))
+    StoryLink.objects.bulk_update(links, ["created_at"], batch_size=500)
 
 
 def _sprint_calendar(today: date) -> list[tuple[date, date]]:

@@ -263,3 +263,26 @@ class JiraImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_state_display()})"
+
+
+class CoverageSnapshot(models.Model):
+    """A team's backlog coverage at the end of a day (the organisation's time zone), written by the daily
+    snapshot job; "since last week" on the cascade reads it. Same definition as the live figure."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    stories = models.PositiveIntegerField(help_text="Open stories.")
+    linked = models.PositiveIntegerField(help_text="Open stories serving a KR.")
+    points = models.FloatField(help_text="Estimated open points.")
+    linked_points = models.FloatField(help_text="Estimated open points serving a KR.")
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "day"])]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "day"], name="coverage_snapshot_one_per_team_day"),
+            models.CheckConstraint(condition=Q(linked__lte=F("stories")), name="coverage_snapshot_linked_le_stories"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} on {self.day}: {self.linked}/{self.stories}"

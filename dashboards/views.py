@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from backlog.access import can_plan
-from dashboards import heatmap, selectors
+from dashboards import cascade, heatmap, selectors
+from dashboards.forms import CascadeFilterForm
 from objectives.models import Cycle
-from objectives.selectors import default_cycle
+from objectives.selectors import default_cycle, scope_teams
 from okrapp.access import access_team
 from okrapp.decorators import member_required
 from okrapp.http import AuthedHttpRequest
 from okrapp.timeutil import org_today
+
+
+def _chosen_cycle(request: AuthedHttpRequest, today: date) -> tuple[list[Cycle], Cycle | None]:
+    """The organisation's cycles, and the one the URL names (else the current one)."""
+    cycles = list(Cycle.objects.filter(organisation_id=request.viewer.organisation_id).order_by("-start_date"))
+    raw = request.GET.get("cycle", "")
+    return cycles, next((c for c in cycles if str(c.pk) == raw), None) or default_cycle(request.viewer, today)
 
 
 @member_required
@@ -34,9 +44,7 @@ def heatmap_page(request: AuthedHttpRequest) -> HttpResponse:
     """The cycle's weeks against the cascade, cells from the daily snapshots (this week: live)."""
     viewer = request.viewer
     today = org_today(viewer.organisation)
-    cycles = list(Cycle.objects.filter(organisation_id=viewer.organisation_id).order_by("-start_date"))
-    raw = request.GET.get("cycle", "")
-    cycle = next((c for c in cycles if str(c.pk) == raw), None) or default_cycle(viewer, today)
+    cycles, cycle = _chosen_cycle(request, today)
     data = heatmap.heatmap(viewer, cycle, today=today) if cycle else None
     return render(
         request,
@@ -49,3 +57,31 @@ def heatmap_page(request: AuthedHttpRequest) -> HttpResponse:
 def health_board(request: AuthedHttpRequest) -> HttpResponse:
     """Every health metric with its light, a sparkline of its readings, thresholds and guarded KRs."""
     return render(request, "dashboards/health_board.html", {"groups": selectors.health_board(request.viewer)})
+
+
+@member_required
+def cascade_page(request: AuthedHttpRequest) -> HttpResponse:
+    """Leadership's home: the cascade of a cycle's objectives with header figures, filtered by the URL.
+    An htmx request (expanding a team or an objective) gets the tree alone."""
+    viewer = request.viewer
+    today = org_today(viewer.organisation)
+    teams = scope_teams(viewer)
+    form = CascadeFilterForm(request.GET, viewer=viewer, teams=teams)
+    filters = form.filters()
+    cycle = form.value("cycle") or default_cycle(viewer, today)
+    data = cascade.cascade(viewer, cycle, teams=teams, filters=filters, today=today) if cycle else None
+    query = request.GET.copy()
+    query.pop("open", None)
+    context = {"cascade": data, "form": form, "cycle": cycle, "base_query": query.urlencode()}
+    if request.htmx and request.htmx.target == "cascade-tree":
+        return render(request, "dashboards/cascade.html#tree", context)
+    return render(request, "dashboards/cascade.html", context)
+
+
+@member_required
+def dimension_coverage(request: AuthedHttpRequest) -> HttpResponse:
+    """Value dimensions × teams: which dimensions each team's objectives feed, and which none does."""
+    viewer = request.viewer
+    cycles, cycle = _chosen_cycle(request, org_today(viewer.organisation))
+    matrix = cascade.dimension_matrix(viewer, cycle, teams=scope_teams(viewer)) if cycle else None
+    return render(request, "dashboards/dimension_coverage.html", {"matrix": matrix, "cycles": cycles, "cycle": cycle})

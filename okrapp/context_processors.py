@@ -29,6 +29,8 @@ def navigation_for(viewer: Any) -> list[NavItem]:
     if viewer is None:
         return items
     items.append(NavItem("My week", "my_week", "my-week"))
+    if not viewer.is_guest_only:
+        items.append(NavItem("Cascade", "cascade", "cascade"))
     items.append(NavItem("OKRs", "okrs", "okrs"))
     items.append(NavItem("Heatmap", "heatmap", "heatmap"))
     items.append(NavItem("Backlog", "backlog", "backlog"))

@@ -25,7 +25,7 @@ from okrapp.forms import (
     apply_service_errors,
 )
 from okrapp.http import AuthedHttpRequest
-from okrapp.models import Notification
+from okrapp.models import CompanyRole, Notification
 
 
 class LoginView(auth_views.LoginView):
@@ -42,7 +42,10 @@ class LoginView(auth_views.LoginView):
 
 @member_required
 def home(request: AuthedHttpRequest) -> HttpResponse:
+    """Leadership lands on the company cascade; everyone else (admins setting up included) on their teams."""
     viewer = request.viewer
+    if viewer.membership.role == CompanyRole.LEADERSHIP:
+        return redirect("cascade")
     my_team_ids = set(viewer.team_roles)
     context = {
         "my_teams": selectors.team_tree(viewer.organisation, only_ids=my_team_ids) if my_team_ids else [],

@@ -10,6 +10,7 @@ engine as the live numbers, as of D. Idempotent: a second run rewrites the same 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -30,6 +31,15 @@ from okrapp.timeutil import org_today
 
 MAX_BACKFILL_DAYS = 400  # a year's cycle, with room; older gaps stay gaps
 BATCH = 2000
+
+# Apps built on objectives (the backlog's coverage) take their own daily snapshots in the same job,
+# without objectives importing them: each takes (organisation, today) and returns the rows written.
+SNAPSHOT_EXTRAS: list[Callable[[Organisation, date], int]] = []
+
+
+def register_snapshot_extra(taker: Callable[[Organisation, date], int]) -> None:
+    if taker not in SNAPSHOT_EXTRAS:
+        SNAPSHOT_EXTRAS.append(taker)
 
 
 @dataclass
@@ -61,7 +71,11 @@ def snapshots_take(*, today: date | None = None, organisation: Organisation | No
     result = SnapshotResult()
     organisations = [organisation] if organisation else list(Organisation.objects.all())
     for org in organisations:
-        result.add(_snapshot_organisation(org, today=today or org_today(org)))
+        day = today or org_today(org)
+        result.add(_snapshot_organisation(org, today=day))
+        for taker in SNAPSHOT_EXTRAS:
+            rows = taker(org, day)
+            result.add(SnapshotResult(rows=rows, first_day=day, last_day=day) if rows else SnapshotResult())
     return result
 
 
