@@ -31,6 +31,7 @@ if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),  # the same folder: producers and consumers meet there
         "processed_folder": str(settings.BROKER_DIR / "processed"),
+        "control_folder": str(settings.BROKER_DIR / "control"),  # kombu's default is ./control
         "store_processed": False,
     }
 else:
