@@ -23,6 +23,7 @@ def test_navigation_by_role(cast):
     everyone = [
         "Home",
         "My week",
+        "Cascade",
         "OKRs",
         "Heatmap",
         "Backlog",
@@ -57,7 +58,7 @@ def test_navigation_by_role(cast):
 )
 def test_frame_shows_role_and_teams(login, cast, who, label):
     client = login(getattr(cast, who))
-    body = client.get(reverse("home")).content.decode()
+    body = client.get(reverse("home"), follow=True).content.decode()  # leadership lands on the cascade
     assert f'<span class="tag tag-role">{label}</span>' in body
     if who in {"lead", "member", "guest"}:
         assert "Your teams" in body and "Checkout" in body
