@@ -345,7 +345,7 @@ def test_product_owner_links_the_orphan_and_the_team_page_shows_full_coverage(pa
     assert figure(page, "Orphan stories").locator("dd").inner_text() == "1"
     screenshot(page, "team-page-coverage-half")
 
-    page.get_by_role("link", name="Backlog", exact=True).click()
+    page.locator("main").get_by_role("link", name="Backlog", exact=True).click()
     page.wait_for_url(f"**/backlog/?team={cast.team.pk}")
     assert "1 of 2 open stories" in page.locator("#coverage").inner_text()
     row = page.locator(f"#story-{orphan.pk}")

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from checkins import services
@@ -333,3 +335,24 @@ def test_changing_a_guardrail_bound_recounts_its_checkins(cast, okrs):
     objective_services.key_result_update(key_result=guard, bound=99.9, today=TODAY)
     guard.refresh_from_db()
     assert (guard.guardrail_kept, guard.guardrail_total, guard.progress) == (3, 3, 1.0)
+
+
+def test_my_week_query_count_is_the_same_at_two_sizes(login, cast, okrs, latency):
+    """One KR with one check-in, then eight KRs over two objectives, each with check-ins of two weeks."""
+    services.checkin_save(viewer=viewer(cast.member), key_result=latency, value=500, confidence=0.6, today=TODAY)
+    client = login(cast.member)
+    client.get(reverse("my_week"))
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(reverse("my_week")).status_code == 200
+    for i in range(7):
+        kr = objective_services.key_result_create(
+            objective=okrs[i % 2 + 1], title=f"KR {i}", start_value=0, target_value=10, owner=cast.member, today=TODAY
+        )
+        for week in (THIS_WEEK - timedelta(weeks=1), THIS_WEEK):
+            services.checkin_save(
+                viewer=viewer(cast.member), key_result=kr, value=i, confidence=0.5, week=week, today=TODAY
+            )
+    with CaptureQueriesContext(connection) as large:
+        page = client.get(reverse("my_week")).content.decode()
+    assert "KR 6" in page
+    assert len(large) == len(small)
