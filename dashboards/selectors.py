@@ -42,6 +42,7 @@ class TeamPage:
     sprint: Any
     burndown: backlog_charts.BurndownChart | None
     metrics: list[HealthMetric]
+    guards: list[tuple[HealthMetric, list[KeyResult]]]  # other teams' metrics guarding this team's KRs
 
 
 def team_page(viewer: Viewer, team: Team, *, today: date) -> TeamPage:
@@ -78,6 +79,7 @@ def team_page(viewer: Viewer, team: Team, *, today: date) -> TeamPage:
             key_results=backlog.focus_series(sprint, focus),
             today=today,
         )
+    metrics = list(HealthMetric.objects.filter(health_metric_visibility(viewer), team=team).order_by("name"))
     return TeamPage(
         team=team,
         cards=cards,
@@ -86,8 +88,29 @@ def team_page(viewer: Viewer, team: Team, *, today: date) -> TeamPage:
         coverage=backlog.coverage_of(backlog.open_stories(team=team)),
         sprint=sprint,
         burndown=chart,
-        metrics=list(HealthMetric.objects.filter(health_metric_visibility(viewer), team=team).order_by("name")),
+        metrics=metrics,
+        guards=_guards(viewer, key_results, exclude={m.pk for m in metrics}),
     )
+
+
+def _guards(
+    viewer: Viewer, key_results: list[KeyResult], *, exclude: set[int]
+) -> list[tuple[HealthMetric, list[KeyResult]]]:
+    """The health metrics (that the viewer may see) bound as key failure indicators to these KRs, with
+    the KRs each guards; those in ``exclude`` (already shown) left out. One query."""
+    by_kr = {kr.pk: kr for kr in key_results}
+    links = (
+        KeyResult.kfis.through.objects.filter(keyresult_id__in=by_kr)
+        .exclude(healthmetric_id__in=exclude)
+        .filter(healthmetric__in=HealthMetric.objects.filter(health_metric_visibility(viewer)))
+        .select_related("healthmetric")
+        .order_by("healthmetric__name", "keyresult_id")
+    )
+    guards: dict[int, tuple[HealthMetric, list[KeyResult]]] = {}
+    for link in links:
+        metric = guards.setdefault(link.healthmetric_id, (link.healthmetric, []))
+        metric[1].append(by_kr[link.keyresult_id])
+    return list(guards.values())
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backlog import services
+from checkins import services as checkin_services
 from objectives import services as objective_services
 from okrapp.timeutil import org_today
 from tests.conftest import TODAY
@@ -87,3 +88,28 @@ def test_team_page_query_count_does_not_grow_with_krs(login, cast, okrs, team_wo
 def test_team_page_outsider_and_guest(login, cast, team_work):
     assert login(cast.outsider).get(reverse("team_detail", args=[cast.team.pk])).status_code == 404
     assert login(cast.guest).get(reverse("team_detail", args=[cast.other_team.pk])).status_code == 404
+
+
+def test_team_page_shows_the_metrics_guarding_its_krs(login, cast, team_work):
+    own = objective_services.health_metric_save(
+        organisation=cast.org,
+        team=cast.team,
+        name="Basket size",
+        direction="higher",
+        green_threshold=3,
+        amber_threshold=2,
+    )
+    guard = objective_services.health_metric_save(
+        organisation=cast.org,
+        team=cast.other_team,
+        name="Support tickets",
+        direction="lower",
+        green_threshold=40,
+        amber_threshold=60,
+    )
+    checkin_services.reading_save(metric=guard, taken_on=TODAY, value=70, author_id=None, today=TODAY)
+    team_work.kfis.add(guard, own)
+    page = login(cast.member).get(reverse("team_detail", args=[cast.team.pk])).content.decode()
+    guarding = page.split("Guarding our key results")[1].split("</ul>")[0]
+    assert "Support tickets" in guarding and "Red" in guarding and "API p95 latency" in guarding
+    assert "Basket size" not in guarding and "Basket size" in page  # its own metric shows once, above
