@@ -11,13 +11,14 @@ from tests.factories import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, live_server, email: str) -> None:
+def sign_in(page, live_server, email: str, landing: str = "/") -> None:
+    """Sign in from the home page and wait where it sends this person (leadership: the cascade)."""
     page.goto(f"{live_server.url}/")
     assert "Sign in" in page.title()
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}{landing}")
 
 
 def test_member_logs_in_and_sees_the_frame(page, live_server, cast):

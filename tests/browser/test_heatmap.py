@@ -26,7 +26,7 @@ def test_leadership_expands_an_objective_on_the_heatmap(page, live_server, cast,
     )
     settle(today=today)
     snapshots_take(organisation=cast.org)
-    sign_in(page, live_server, cast.leadership.user.email)
+    sign_in(page, live_server, cast.leadership.user.email, landing="/cascade/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Heatmap").click()
     kr_row = page.locator("tr.heat-kr", has_text="Conversion")
     assert kr_row.is_hidden()
