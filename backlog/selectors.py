@@ -269,22 +269,54 @@ def linked_work(key_result: KeyResult) -> LinkedWork:
 def team_delivery_confidence(
     *, team: Team, key_results: Iterable[KeyResult], today: date
 ) -> dict[int, figures.DeliveryConfidence]:
-    """Delivery confidence of each of these KRs for the team, from one load of its backlog (five queries
-    whatever the number of KRs). KRs without a figure (no velocity, no linked open work) are left out.
-    Each KR's objective (with its cycle) must be loaded."""
-    stories = list(open_stories(team=team).values_list("pk", "points", "epic_id"))
-    links = served((pk, epic_id) for pk, _, epic_id in stories)
-    completed = velocity_inputs(team)
-    days = sprint_length(team)
-    serving = [(points, links.key_result_ids(pk, epic_id)) for pk, points, epic_id in stories]
+    """Delivery confidence of each of these KRs of the team's objectives (see ``delivery_confidences``)."""
+    return delivery_confidences(key_results=[kr for kr in key_results if kr.objective.team_id == team.pk], today=today)
+
+
+def delivery_confidences(*, key_results: Iterable[KeyResult], today: date) -> dict[int, figures.DeliveryConfidence]:
+    """Delivery confidence of each KR for its objective's team, from one load of those teams' backlogs,
+    velocities and sprint lengths (five queries whatever the number of KRs and teams). KRs without a
+    figure (company level, no velocity, no linked open work) are left out. Each KR's objective (with
+    its cycle) must be loaded."""
+    krs = [kr for kr in key_results if kr.objective.team_id is not None]
+    team_ids = {kr.objective.team_id for kr in krs if kr.objective.team_id is not None}
+    if not team_ids:
+        return {}
+    stories: dict[int, list[tuple[int, float | None, int | None]]] = defaultdict(list)
+    for pk, team_id, points, epic_id in (
+        Story.objects.exclude(status=StoryStatus.DONE)
+        .filter(team_id__in=team_ids)
+        .order_by("team_id", "rank", "pk")
+        .values_list("pk", "team_id", "points", "epic_id")
+    ):
+        stories[team_id].append((pk, points, epic_id))
+    links = served((pk, epic_id) for rows in stories.values() for pk, _, epic_id in rows)
+    completed: dict[int, list[float]] = defaultdict(list)
+    for team_id, points in (
+        Sprint.objects.filter(team_id__in=team_ids, state=SprintState.CLOSED)
+        .order_by("team_id", "-end_date")
+        .values_list("team_id", "completed_points")
+    ):
+        if len(completed[team_id]) < figures.VELOCITY_SPRINTS:
+            completed[team_id].append(points or 0.0)
+    lengths = {
+        team_id: (end - start).days + 1
+        for team_id, start, end in Sprint.objects.filter(team_id__in=team_ids)
+        .order_by("team_id", "-start_date")
+        .distinct("team_id")
+        .values_list("team_id", "start_date", "end_date")
+    }
     result = {}
-    for kr in key_results:
+    for kr in krs:
+        team_id = kr.objective.team_id or 0  # never 0: KRs of the company level were left out above
         confidence = figures.delivery_confidence(
-            completed_points=completed,
+            completed_points=completed[team_id],
             sprints_remaining=figures.sprints_left(
-                today=today, cycle_end=kr.objective.cycle.end_date, sprint_days=days
+                today=today,
+                cycle_end=kr.objective.cycle.end_date,
+                sprint_days=lengths.get(team_id, SPRINT_DAYS_DEFAULT),
             ),
-            backlog=[(points, kr.pk in krs) for points, krs in serving],
+            backlog=[(points, kr.pk in links.key_result_ids(pk, epic_id)) for pk, points, epic_id in stories[team_id]],
         )
         if confidence is not None:
             result[kr.pk] = confidence

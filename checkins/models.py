@@ -26,6 +26,9 @@ class CheckIn(models.Model):
     next_steps = models.TextField(blank=True)
     blockers = models.TextField(blank=True)
     author = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="checkins")
+    pushed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The timestamp of the latest value pushed through the API this week."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -54,6 +57,9 @@ class MetricReading(models.Model):
     value = models.FloatField()
     note = models.CharField(max_length=240, blank=True)
     author = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    taken_at = models.DateTimeField(
+        null=True, blank=True, help_text="The timestamp of a reading pushed through the API (the day's latest wins)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,12 +14,13 @@ from checkins.history import summarise
 from checkins.models import CheckIn, MetricReading
 from checkins.weeks import local_today, week_of
 from objectives import progress as numbers
-from objectives.models import CycleState, HealthMetric, KeyResult
+from objectives.models import CycleState, HealthMetric, KeyResult, Visibility
 from objectives.progress import Direction, Kind
 from objectives.services.outbox import recompute_request
 from objectives.services.series import SeriesSummary, key_result_apply_series
 from okrapp.http import Viewer
-from okrapp.models import TeamRole
+from okrapp.models import TeamRole, WebhookEvent
+from okrapp.webhooks import webhook_emit
 
 MAX_VALUE = 1e12  # beyond any real KR; keeps trend arithmetic finite
 
@@ -117,8 +118,28 @@ def checkin_save(
                 "author": viewer.membership,
             },
         )
+        _emit_checkin_saved(locked, checkin, author=viewer.user.full_name)
         key_result_apply_series(key_result_id=locked.pk, summary=series_summary(locked), today=today)
     return checkin
+
+
+def _emit_checkin_saved(key_result: KeyResult, checkin: CheckIn, *, author: str) -> None:
+    """The "check-in saved" webhook event (in the write's transaction); nothing of a private objective."""
+    if key_result.objective.visibility == Visibility.PRIVATE:  # a webhook leaks nothing private
+        return
+    webhook_emit(
+        organisation_id=key_result.organisation_id,
+        event=WebhookEvent.CHECKIN_SAVED,
+        data={
+            "key_result": {"id": key_result.pk, "title": key_result.title},
+            "objective": {"id": key_result.objective_id, "title": key_result.objective.title},
+            "week": checkin.week.isoformat(),
+            "value": checkin.value,
+            "done": checkin.done,
+            "confidence": checkin.confidence,
+            "author": author,
+        },
+    )
 
 
 # --- Metric readings -------------------------------------------------------------------------------
@@ -169,3 +190,70 @@ def reading_save(
         guarded = KeyResult.objects.filter(kfis=locked).exclude(objective__cycle__state=CycleState.CLOSED)
         recompute_request(organisation_id=locked.organisation_id, key_result_ids=guarded.values_list("pk", flat=True))
     return reading
+
+
+# --- Pushes by integrations (the API) ---------------------------------------------------------------
+
+
+def value_push(*, viewer: Viewer, key_result: KeyResult, value: float, at: datetime) -> tuple[CheckIn, bool]:
+    """A measured value pushed by an integration: it lands in the week of ``at`` (in the organisation's
+    time zone) as that week's value; the confidence stays as a person last set it. Idempotent: a
+    timestamp no later than the one already recorded for that week changes nothing. Returns the week's
+    check-in and whether it changed."""
+    if not can_check_in(viewer, key_result):
+        raise PermissionDenied("Only the key result's owner, its contributors or the team lead push its values.")
+    if key_result.kind == Kind.MILESTONE:
+        raise ValidationError({"value": "A milestone is done or not: check in on it instead of pushing a value."})
+    if key_result.progress_from_aligned:
+        raise ValidationError({"value": "This key result's progress comes from the objectives aligned to it."})
+    zone = zoneinfo.ZoneInfo(viewer.organisation.time_zone)
+    today = local_today(viewer.organisation.time_zone)
+    week = week_of(at.astimezone(zone).date())
+    with transaction.atomic():
+        locked = (
+            KeyResult.objects.select_for_update(of=("self",))
+            .select_related("objective__cycle", "organisation")
+            .get(pk=key_result.pk)
+        )
+        existing = CheckIn.objects.filter(key_result=locked, week=week).first()
+        if existing is not None and existing.pushed_at is not None and at <= existing.pushed_at:
+            return existing, False
+        earlier = CheckIn.objects.filter(key_result=locked, week__lt=week, confidence__isnull=False).order_by("-week")
+        confidence = existing.confidence if existing is not None else getattr(earlier.first(), "confidence", None)
+        _check(key_result=locked, week=week, today=today, value=value, done=None, confidence=confidence or 0.0)
+        checkin, _ = CheckIn.objects.update_or_create(
+            key_result=locked,
+            week=week,
+            defaults={
+                "organisation_id": locked.organisation_id,
+                "value": value,
+                "confidence": confidence,
+                "pushed_at": at,
+                **({} if existing is not None else {"author": viewer.membership}),
+            },
+        )
+        _emit_checkin_saved(locked, checkin, author=viewer.user.full_name)
+        key_result_apply_series(key_result_id=locked.pk, summary=series_summary(locked), today=today)
+    return checkin, True
+
+
+def reading_push(*, viewer: Viewer, metric: HealthMetric, value: float, at: datetime) -> tuple[MetricReading, bool]:
+    """A reading pushed by an integration, on the day of ``at`` (the organisation's time zone); the
+    day's latest timestamp wins and the same timestamp again changes nothing. Returns the day's reading
+    and whether it changed."""
+    day = at.astimezone(zoneinfo.ZoneInfo(viewer.organisation.time_zone)).date()
+    with transaction.atomic():
+        HealthMetric.objects.select_for_update().filter(pk=metric.pk).first()  # one push of a metric at a time
+        existing = MetricReading.objects.filter(metric=metric, taken_on=day).first()
+        if existing is not None and existing.taken_at is not None and at <= existing.taken_at:
+            return existing, False
+        reading = reading_save(
+            metric=metric,
+            taken_on=day,
+            value=value,
+            author_id=viewer.membership.pk,
+            today=local_today(viewer.organisation.time_zone),
+        )
+        reading.taken_at = at
+        reading.save(update_fields=["taken_at"])
+    return reading, True

@@ -89,6 +89,7 @@ class ObjectiveState(models.TextChoices):
 
 
 STATUS_CHOICES = [(s.value, s.label) for s in Status]
+KIND_CHOICES = [(k.value, k.value.title()) for k in Kind]
 
 
 class Objective(models.Model):
@@ -173,7 +174,7 @@ class KeyResult(models.Model):
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    kind = models.CharField(max_length=16, choices=[(k.value, k.value.title()) for k in Kind], default=Kind.METRIC)
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES, default=Kind.METRIC)
     owner = models.ForeignKey(
         Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_key_results"
     )

@@ -66,6 +66,8 @@ app.conf.update(
         "sweep": {"task": "objectives.tasks.sweep", "schedule": 900.0},
         # Today's snapshot per organisation (its own time zone); a missed day is back-filled.
         "daily-snapshots": {"task": "objectives.tasks.take_snapshots", "schedule": 3600.0},
+        # Webhook deliveries whose task never ran (broker down at commit, worker killed); prunes old ones.
+        "redeliver-webhooks": {"task": "okrapp.tasks.redeliver_webhooks", "schedule": 60.0},
     },
 )
 app.autodiscover_tasks()

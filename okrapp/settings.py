@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "okrapp",
@@ -179,8 +182,49 @@ BROKER_DIR = Path(env.get_str("BROKER_DIR", str(BASE_DIR / ".demo" / "broker")) 
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "okrapp") or "okrapp"
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "okrapp.api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "okrapp.api.base.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["okrapp.api.auth.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": env.get_str("API_RATE", "1200/min") or "1200/min",
+        "api_login": env.get_str("API_LOGIN_RATE", "10/min") or "10/min",
+    },
+    "EXCEPTION_HANDLER": "okrapp.api.base.exception_handler",
+}
+# Seconds before a failed webhook delivery's second attempt; each later wait doubles.
+WEBHOOK_RETRY_BASE_SECONDS = env.get_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=0)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OKR app API",
+    "DESCRIPTION": (
+        "Objectives, key results, check-ins and the backlog. Authenticate with `Authorization: Token <token>` "
+        "(create one on your profile page, or `POST /api/v1/auth/token/`). Errors answer "
+        '`{"errors": [{"field": ..., "message": ...}]}`. Writes to an existing object may send `If-Match` '
+        "with the ETag read; a stale one answers 412 and changes nothing."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "objectives.models.STATUS_CHOICES",
+        "KeyResultKindEnum": "objectives.models.KIND_CHOICES",
+        "CycleKindEnum": "objectives.models.CycleKind",
+        "CycleStateEnum": "objectives.models.CycleState",
+        "ObjectiveStateEnum": "objectives.models.ObjectiveState",
+        "StoryStatusEnum": "backlog.models.StoryStatus",
+        "EpicStatusEnum": "backlog.models.EpicStatus",
+        "SprintStateEnum": "backlog.models.SprintState",
+    },
 }
 
 LOG_LEVEL = env.get_str("LOG_LEVEL", "INFO") or "INFO"

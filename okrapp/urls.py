@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from okrapp import views
+from okrapp import views, views_tokens, views_webhooks
 from okrapp.forms import SetPasswordLinkForm
 
 account_patterns: list[URLPattern | URLResolver] = [
@@ -28,11 +28,21 @@ urlpatterns = [
     path("teams/<int:pk>/members/<int:member_pk>/remove/", views.team_member_remove, name="team_member_remove"),
     path("system/", views.system_status, name="system_status"),
     path("notifications/", views.notifications, name="notifications"),
+    path("profile/tokens/", views_tokens.api_tokens, name="api_tokens"),
+    path("profile/tokens/<int:pk>/revoke/", views_tokens.api_token_revoke_view, name="api_token_revoke"),
     path("settings/", views.organisation_settings, name="organisation_settings"),
+    path("settings/webhooks/", views_webhooks.webhook_list, name="webhook_list"),
+    path("settings/webhooks/<int:pk>/", views_webhooks.webhook_detail, name="webhook_detail"),
+    path("settings/webhooks/<int:pk>/active/", views_webhooks.webhook_active, name="webhook_active"),
+    path("settings/webhooks/<int:pk>/delete/", views_webhooks.webhook_delete, name="webhook_delete"),
     path("", include("objectives.urls")),
     path("", include("objectives.urls_health")),
     path("", include("checkins.urls")),
     path("", include("backlog.urls")),
     path("", include("dashboards.urls")),
+    path("api/", include("okrapp.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "okrapp.api.base.api_not_found"
+handler500 = "okrapp.api.base.api_server_error"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -15,8 +17,10 @@ from objectives.models import (
     Objective,
     ObjectiveState,
     ValueDimension,
+    Visibility,
 )
-from okrapp.models import Organisation
+from okrapp.models import Organisation, WebhookEvent
+from okrapp.webhooks import webhook_emit_many, webhook_listening
 
 # --- Cycles ----------------------------------------------------------------------------------------
 
@@ -96,10 +100,43 @@ def cycle_close(*, cycle: Cycle, grades: dict[int, tuple[float, str]] | None = N
         else:
             kr.grade, kr.grade_reason = numbers.default_grade(kr.progress), ""
     KeyResult.objects.bulk_update(key_results, ["grade", "grade_reason"])
+    objectives_closed_emit(
+        organisation_id=cycle.organisation_id,
+        objectives=Objective.objects.filter(cycle=cycle).exclude(state=ObjectiveState.CLOSED),
+        key_results=key_results,
+    )
     Objective.objects.filter(cycle=cycle).update(state=ObjectiveState.CLOSED)
     cycle.state = CycleState.CLOSED
     cycle.save(update_fields=["state"])
     return cycle
+
+
+def objectives_closed_emit(
+    *, organisation_id: int, objectives: Iterable[Objective], key_results: Iterable[KeyResult]
+) -> None:
+    """The "objective closed" webhook event for each of these objectives that is not private, with its
+    key results (and their grades, once the cycle closed). Nothing is loaded unless someone listens."""
+    if not webhook_listening(organisation_ids=[organisation_id], event=WebhookEvent.OBJECTIVE_CLOSED):
+        return
+    closed = [o for o in objectives if o.visibility != Visibility.PRIVATE]
+    if not closed:
+        return
+    cycle_names = dict(Cycle.objects.filter(pk__in={o.cycle_id for o in closed}).values_list("pk", "name"))
+    krs_of: dict[int, list[dict[str, object]]] = defaultdict(list)
+    for kr in key_results:
+        krs_of[kr.objective_id].append({"id": kr.pk, "title": kr.title, "grade": kr.grade})
+    items = [
+        {
+            "objective": {"id": o.pk, "title": o.title},
+            "cycle": {"id": o.cycle_id, "name": cycle_names.get(o.cycle_id, "")},
+            "team": o.team_id,
+            "progress": o.progress,
+            "status": o.status,
+            "key_results": krs_of.get(o.pk, []),
+        }
+        for o in closed
+    ]
+    webhook_emit_many(organisation_id=organisation_id, event=WebhookEvent.OBJECTIVE_CLOSED, items=items)
 
 
 def _check_grade(grade: float, reason: str, *, default: float) -> None:

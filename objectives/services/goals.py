@@ -21,6 +21,7 @@ from objectives.models import (
     Visibility,
 )
 from objectives.progress import Bound, Kind
+from objectives.services.cycles import objectives_closed_emit
 from objectives.services.outbox import recompute_request
 from objectives.services.recompute import recompute_key_result
 from objectives.services.series import key_result_resummarise
@@ -154,11 +155,16 @@ def objective_update(
     )
     before = set(objective.contributes_to.values_list("pk", flat=True))
     old_parent_id = objective.parent_id
+    closing = state == ObjectiveState.CLOSED and objective.state != ObjectiveState.CLOSED
     objective.title, objective.description, objective.owner = title.strip(), description.strip(), owner
     objective.visibility, objective.state, objective.parent = visibility, state, parent
     objective.value_dimension = value_dimension
     objective.save()
     objective.contributes_to.set(contributes)
+    if closing:  # none if it is private (checked there)
+        objectives_closed_emit(
+            organisation_id=objective.organisation_id, objectives=[objective], key_results=objective.key_results.all()
+        )
     # Above it, and above where it was: the old parent and the KRs it no longer feeds lose its progress.
     recompute_request(
         organisation_id=objective.organisation_id,

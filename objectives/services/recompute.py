@@ -33,8 +33,9 @@ from django.utils import timezone
 from objectives import progress as numbers
 from objectives.models import CycleState, HealthMetric, KeyResult, Objective, Visibility
 from objectives.progress import Bound, Direction, KeyResultState, KeyResultSummary, Kind, Light, Status
-from okrapp.models import Organisation
+from okrapp.models import Organisation, WebhookEvent
 from okrapp.timeutil import org_date, org_today
+from okrapp.webhooks import webhook_emit, webhook_emit_many, webhook_listening
 
 # The fields a KR's numbers are computed from, and those they are stored in.
 KR_INPUT_FIELDS = (
@@ -366,6 +367,7 @@ def engine_differences(graph: Graph, computed: Computed) -> list[Change]:
 
 def engine_store(graph: Graph, changes: Iterable[Change]) -> None:
     """Write the changed values back: one UPDATE per model, and only rows that changed."""
+    changes = list(changes)
     now = timezone.now()
     rows: dict[str, dict[int, Objective | KeyResult | HealthMetric]] = defaultdict(dict)
     sources: dict[str, Mapping[int, Objective | KeyResult | HealthMetric]] = {
@@ -387,6 +389,40 @@ def engine_store(graph: Graph, changes: Iterable[Change]) -> None:
         Objective.objects.bulk_update(rows["objective"].values(), [*OBJECTIVE_OUTPUT_FIELDS, "computed_at"])  # type: ignore[arg-type]
     if rows["health metric"]:
         HealthMetric.objects.bulk_update(rows["health metric"].values(), ["light"])  # type: ignore[arg-type]
+    _emit_status_changes(graph, changes)
+
+
+def _emit_status_changes(graph: Graph, changes: Iterable[Change]) -> None:
+    """The "key result status changed" webhook event for every KR whose stored status changed, none of a
+    private objective. No query unless some changed; one more unless nobody listens."""
+    changed = [
+        c
+        for c in changes
+        if c.model == "key result"
+        and c.field == "status"
+        and graph.key_results[c.pk].objective.visibility != Visibility.PRIVATE
+    ]
+    organisation_ids = {graph.key_results[c.pk].organisation_id for c in changed}
+    listening = webhook_listening(organisation_ids=organisation_ids, event=WebhookEvent.KEY_RESULT_STATUS_CHANGED)
+    if not listening:
+        return
+    changed = [c for c in changed if graph.key_results[c.pk].organisation_id in listening]
+    titles = dict(KeyResult.objects.filter(pk__in={c.pk for c in changed}).values_list("pk", "title"))  # deferred
+    items: dict[int, list[dict[str, object]]] = defaultdict(list)
+    for c in changed:
+        kr = graph.key_results[c.pk]
+        items[kr.organisation_id].append(_status_change_data(kr, titles[c.pk], c.stored, c.computed))
+    for organisation_id, data in items.items():
+        webhook_emit_many(organisation_id=organisation_id, event=WebhookEvent.KEY_RESULT_STATUS_CHANGED, items=data)
+
+
+def _status_change_data(kr: KeyResult, title: str, old: object, new: object) -> dict[str, object]:
+    return {
+        "key_result": {"id": kr.pk, "title": title},
+        "objective": {"id": kr.objective_id, "title": kr.objective.title},
+        "old_status": old,
+        "new_status": new,
+    }
 
 
 def todays(organisation_ids: Iterable[int], today: date | None) -> dict[int, date]:
@@ -442,6 +478,7 @@ def recompute_key_result(*, key_result_id: int, today: date) -> KeyResult:
     """Recompute one KR's own numbers in the caller's transaction (the KR row is locked by the caller),
     so the page that saved it shows them at once; the roll-ups above follow through the outbox."""
     kr = KeyResult.objects.select_related("objective__cycle", "organisation").get(pk=key_result_id)
+    old_status = kr.status
     aligned: list[Aligned] = []
     if kr.progress_from_aligned:
         aligned = [
@@ -465,4 +502,10 @@ def recompute_key_result(*, key_result_id: int, today: date) -> KeyResult:
     kr.status = status.value
     kr.computed_at = timezone.now()
     kr.save(update_fields=["progress", "status", "computed_at"])
+    if kr.status != old_status and kr.objective.visibility != Visibility.PRIVATE:
+        webhook_emit(
+            organisation_id=kr.organisation_id,
+            event=WebhookEvent.KEY_RESULT_STATUS_CHANGED,
+            data=_status_change_data(kr, kr.title, old_status, kr.status),
+        )
     return kr

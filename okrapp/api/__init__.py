@@ -1,0 +1,1 @@
+"""The REST API's shared parts: authentication, errors, pagination, versions (ETag / If-Match)."""

@@ -1,0 +1,120 @@
+"""The API of the organisation's core: a token for scripts, and teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from okrapp import services
+from okrapp.access import access_team
+from okrapp.api.auth import TokenAuthentication
+from okrapp.api.base import ERRORS, IF_MATCH, ScopedInput
+from okrapp.api.resource import Resource
+from okrapp.http import Viewer
+from okrapp.models import Team
+from okrapp.tokens import api_token_create
+
+
+class TokenRequest(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=200, trim_whitespace=False)
+
+
+class LoginThrottle(AnonRateThrottle):
+    scope = "api_login"
+
+
+@extend_schema(
+    request=TokenRequest,
+    responses={201: inline_serializer("Token", {"token": serializers.CharField()}), **ERRORS},
+    auth=[],
+    summary="A personal token for a script, in exchange for an e-mail and password",
+)
+@api_view(["POST"])
+@authentication_classes([TokenAuthentication])  # only for the 401 answer's WWW-Authenticate
+@permission_classes([AllowAny])
+@throttle_classes([LoginThrottle])
+def token_obtain(request: Request) -> Response:
+    """Send ``{"email": ..., "password": ...}``; answer ``{"token": ...}`` (shown this once: keep it). Use
+    it as ``Authorization: Token <token>``; revoke it on your profile page."""
+    data = TokenRequest(data=request.data)
+    data.is_valid(raise_exception=True)
+    user = authenticate(
+        request._request, username=data.validated_data["email"].lower(), password=data.validated_data["password"]
+    )
+    viewer = Viewer.load(user) if user is not None else None
+    if viewer is None:
+        raise exceptions.AuthenticationFailed("That e-mail and password do not match an account.")
+    _token, secret = api_token_create(membership=viewer.membership, name="Script login")
+    return Response({"token": secret}, status=status.HTTP_201_CREATED)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ("id", "name", "parent", "mission")
+
+
+class TeamInput(ScopedInput):
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=Team.objects.none(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Team
+        fields = ("name", "parent", "mission")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        viewer = self.context.get("viewer")
+        if viewer is not None:
+            self.fields["parent"].queryset = Team.objects.filter(organisation_id=viewer.organisation_id)  # type: ignore[attr-defined]
+
+
+class TeamFilter(filters.FilterSet):
+    parent = filters.NumberFilter(field_name="parent_id")
+
+    class Meta:
+        model = Team
+        fields = ("parent",)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: TeamSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(responses={200: TeamSerializer, **ERRORS}),
+    create=extend_schema(request=TeamInput, responses={201: TeamSerializer, **ERRORS}),
+    update=extend_schema(request=TeamInput, responses={200: TeamSerializer, **ERRORS}, parameters=[IF_MATCH]),
+    partial_update=extend_schema(request=TeamInput, responses={200: TeamSerializer, **ERRORS}, parameters=[IF_MATCH]),
+)
+class TeamResource(Resource):
+    """Teams and departments (a team with a parent is part of it). Company admins add and change them."""
+
+    model = Team
+    serializer_class = TeamSerializer
+    write_serializer_class = TeamInput
+    filterset_class = TeamFilter
+    version_fields = ("name", "parent", "mission")
+
+    def visible(self) -> QuerySet[Team]:
+        teams = Team.objects.filter(organisation_id=self.viewer.organisation_id).order_by("name", "pk")
+        return teams.filter(pk__in=self.viewer.team_roles) if self.viewer.is_guest_only else teams
+
+    def fetch(self, pk: int, *, write: bool = False) -> Team:
+        return access_team(self.viewer, pk, write=write)
+
+    def save(self, instance: Team | None, data: dict[str, Any]) -> Team:
+        if instance is None:
+            if not self.viewer.is_admin:
+                raise exceptions.PermissionDenied("Only company admins add teams.")
+            return services.team_create(organisation=self.viewer.organisation, **data)
+        return services.team_update(team=instance, **data)
