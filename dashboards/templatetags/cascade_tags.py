@@ -26,7 +26,8 @@ def change(figure: Change, kind: str, better: str = "up") -> SafeString:
         return format_html('<p class="change muted small">{}</p>', "no figure a week ago")
     amount: float
     if kind == "share":
-        amount, size = round(delta * 100), "{} pts"
+        amount = round(delta * 100)
+        size = "{} pt" if abs(amount) == 1 else "{} pts"
     elif kind == "confidence":
         amount, size = round(delta, 2), "{}"
     else:

@@ -71,3 +71,23 @@ def test_nothing_a_week_ago_has_no_change():
 )
 def test_toggled(tokens, key, default_open, after):
     assert toggled(tokens, key, default_open=default_open) == after
+
+
+@pytest.mark.parametrize(
+    ("figure", "kind", "better", "words"),
+    [
+        (Change(0.51, 0.5), "share", "up", "up 1 pt since a week ago"),
+        (Change(0.4, 0.5), "share", "up", "down 10 pts since a week ago"),
+        (Change(3.0, 1.0), "count", "down", "up 2 since a week ago"),
+        (Change(0.6, 0.6), "confidence", "up", "= same as a week ago"),
+        (Change(0.6, None), "confidence", "up", "no figure a week ago"),
+        (Change(0.8, 0.9), "previous", "up", "last week 90 %"),
+    ],
+)
+def test_change_in_words(figure, kind, better, words):
+    from dashboards.templatetags.cascade_tags import change
+
+    html = str(change(figure, kind, better))
+    assert words in html
+    if "since" in words:  # never colour alone: an arrow and a word, and good or bad news by direction
+        assert ("change-good" in html) == ((words.startswith("up")) == (better == "up"))
