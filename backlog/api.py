@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import CharField, F, IntegerField, Q, QuerySet, Value
 from django.http import Http404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,7 +30,7 @@ from objectives.api import resource_schema
 from objectives.models import KeyResult
 from objectives.selectors import people_choices
 from objectives.visibility import visible_key_results, visible_objectives
-from okrapp.api.base import ERRORS, FiniteFloatField, ScopedInput
+from okrapp.api.base import ERRORS, FiniteFloatField, ScopedInput, api_viewer
 from okrapp.api.resource import Resource, parse_pk
 from okrapp.http import Viewer
 from okrapp.models import Team
@@ -42,6 +42,13 @@ def seen_teams(viewer: Viewer) -> Q:
 
 
 class ThemeSerializer(serializers.ModelSerializer):
+    # An objective one may not see is left out: its id would tell that it exists (ThemeResource.context_for).
+    objectives = serializers.SerializerMethodField(help_text="The objectives it serves, those you may see.")
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_objectives(self, theme: Theme) -> list[int]:
+        return [o.pk for o in theme.objectives.all() if o.pk in self.context["visible_objectives"]]
+
     class Meta:
         model = Theme
         fields = ("id", "title", "description", "lane", "position", "objectives")
@@ -67,7 +74,19 @@ class ThemeResource(Resource):
     version_fields = ("title", "description", "lane", "objectives")
 
     def visible(self) -> QuerySet[Theme]:
-        return Theme.objects.filter(organisation_id=self.viewer.organisation_id).order_by("lane", "position", "pk")
+        return (
+            Theme.objects.filter(organisation_id=self.viewer.organisation_id)
+            .prefetch_related("objectives")
+            .order_by("lane", "position", "pk")
+        )
+
+    def context_for(self, rows: Sequence[Any]) -> dict[str, Any]:
+        linked = {o.pk for theme in rows for o in theme.objectives.all()}
+        return {
+            "visible_objectives": set(
+                visible_objectives(self.viewer).filter(pk__in=linked).values_list("pk", flat=True)
+            )
+        }
 
     def fetch(self, pk: int, *, write: bool = False) -> Theme:
         return access_theme(self.viewer, pk, write=write)
@@ -194,11 +213,17 @@ class StoryFilter(TeamWorkFilter):
     epic = filters.NumberFilter(field_name="epic_id")
     sprint = filters.NumberFilter(field_name="sprint_id")
     assignee = filters.NumberFilter(field_name="assignee_id")
-    key_result = filters.NumberFilter(field_name="key_results", label="Linked directly to this key result")
+    key_result = filters.NumberFilter(method="linked_to", label="Linked directly to this key result")
 
     class Meta:
         model = Story
         fields = ("team", "epic", "sprint", "status", "assignee", "key_result")
+
+    def linked_to(self, queryset: QuerySet[Story], name: str, value: int) -> QuerySet[Story]:
+        # A key result the caller may not see finds nothing, as if it did not exist: the stories serving
+        # it would otherwise tell that it does (and what works towards it).
+        visible = visible_key_results(api_viewer(self.request)).filter(pk=value)
+        return queryset.filter(key_results__in=visible)
 
 
 @resource_schema(StorySerializer, StoryInput)
@@ -227,6 +252,13 @@ class StoryResource(Resource):
 
 
 class SprintSerializer(serializers.ModelSerializer):
+    # A key result one may not see is left out: its id would tell that it exists (SprintResource.context_for).
+    focus_key_results = serializers.SerializerMethodField(help_text="The key results it focuses on, those you may see.")
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_focus_key_results(self, sprint: Sprint) -> list[int]:
+        return [kr.pk for kr in sprint.focus_key_results.all() if kr.pk in self.context["visible_key_results"]]
+
     class Meta:
         model = Sprint
         fields = (
@@ -277,6 +309,14 @@ class SprintResource(Resource):
             .prefetch_related("focus_key_results")
             .order_by("-start_date", "pk")
         )
+
+    def context_for(self, rows: Sequence[Any]) -> dict[str, Any]:
+        focus = {kr.pk for sprint in rows for kr in sprint.focus_key_results.all()}
+        return {
+            "visible_key_results": set(
+                visible_key_results(self.viewer).filter(pk__in=focus).values_list("pk", flat=True)
+            )
+        }
 
     def fetch(self, pk: int, *, write: bool = False) -> Sprint:
         return access_sprint(self.viewer, pk, write=write)

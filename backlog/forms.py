@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 
 from backlog.models import Epic, Lane, Sprint, StoryStatus
 from objectives.models import KeyResult, Objective
+from okrapp.forms_text import DESCRIPTION_MAX_LENGTH, long_text
+from okrapp.versioning import VersionedForm
 
 IMPACT_HELP = "In the key result's unit (−100 for 100 ms less) or as a share of it (25 %). Optional."
 _SHARE = re.compile(r"^\s*([-+−]?\d+(?:[.,]\d+)?)\s*%\s*$")
@@ -34,7 +36,7 @@ def parse_impact(text: str) -> tuple[float | None, float | None]:
     raise ValueError("Write the impact as a number in the key result's unit (−100) or as a share (25 %).")
 
 
-class StoryForm(forms.Form):
+class StoryForm(VersionedForm):
     title = forms.CharField(label="Story", max_length=300)
     points = forms.FloatField(
         label="Points", required=False, min_value=0, widget=forms.NumberInput(attrs={"step": "any", "min": "0"})
@@ -42,7 +44,7 @@ class StoryForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=StoryStatus.choices, initial=StoryStatus.TODO)
     epic = forms.ModelChoiceField(label="Epic", queryset=Epic.objects.none(), required=False)
     sprint = forms.ModelChoiceField(label="Sprint", queryset=Sprint.objects.none(), required=False)
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = long_text(label="Description", max_length=DESCRIPTION_MAX_LENGTH, rows=3)
 
     def __init__(self, *args: Any, epics: QuerySet[Epic], sprints: QuerySet[Sprint], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,35 +74,28 @@ class EpicForm(forms.Form):
     theme = forms.ModelChoiceField(label="Theme", queryset=Epic.objects.none(), required=False)
     parent = forms.ModelChoiceField(label="Parent epic", queryset=Epic.objects.none(), required=False)
     status = forms.ChoiceField(label="Status", choices=[("open", "Open"), ("done", "Done")], initial="open")
-    context = forms.CharField(
+    context = long_text(
         label="Context",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        rows=3,
         help_text="What is going on and why it matters now.",
     )
-    higher_intent = forms.CharField(
-        label="Higher intent",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What the level above wants.",
+    higher_intent = long_text(
+        label="Higher intent", max_length=DESCRIPTION_MAX_LENGTH, help_text="What the level above wants."
     )
-    my_intent = forms.CharField(
+    my_intent = long_text(
         label="My intent",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=DESCRIPTION_MAX_LENGTH,
         help_text="What this epic sets out to achieve, and why.",
     )
-    key_implied_tasks = forms.CharField(
+    key_implied_tasks = long_text(
         label="Key implied tasks",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        rows=3,
         help_text="What must be done for the intent to hold.",
     )
-    boundaries = forms.CharField(
-        label="Boundaries",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What is off limits; what is free.",
+    boundaries = long_text(
+        label="Boundaries", max_length=DESCRIPTION_MAX_LENGTH, help_text="What is off limits; what is free."
     )
 
     def __init__(self, *args: Any, themes: QuerySet[Any], parents: QuerySet[Epic], **kwargs: Any) -> None:
@@ -113,7 +108,7 @@ class SprintForm(forms.Form):
     name = forms.CharField(label="Sprint", max_length=80)
     start_date = forms.DateField(label="Starts", widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label="Ends", widget=forms.DateInput(attrs={"type": "date"}))
-    goal = forms.CharField(label="Goal", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    goal = long_text(label="Goal", max_length=DESCRIPTION_MAX_LENGTH)
     focus_key_results = forms.ModelMultipleChoiceField(
         label="Focus key results",
         queryset=KeyResult.objects.none(),
@@ -129,7 +124,7 @@ class SprintForm(forms.Form):
 
 class ThemeForm(forms.Form):
     title = forms.CharField(label="Theme", max_length=200)
-    description = forms.CharField(label="Problem to solve", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = long_text(label="Problem to solve", max_length=DESCRIPTION_MAX_LENGTH)
     lane = forms.ChoiceField(label="Lane", choices=Lane.choices, initial=Lane.LATER)
     objectives = forms.ModelMultipleChoiceField(
         label="Objectives it serves",

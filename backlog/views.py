@@ -7,22 +7,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from backlog import selectors, services
 from backlog.access import access_backlog_team, access_story, can_edit_stories, can_plan, can_see_team
 from backlog.forms import LinkForm, StoryForm
-from backlog.models import Epic, Sprint, SprintState, StoryStatus
+from backlog.models import Epic, Sprint, SprintState, Story, StoryStatus
 from objectives.access import access_key_result
 from objectives.models import CycleState
 from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
 from okrapp.models import Team
+from okrapp.versioning import form_is_current, form_open
 
 
 def _default_team(request: AuthedHttpRequest) -> Team:
@@ -119,7 +121,9 @@ def story_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, f"Story “{story.title}” was added.")
-            return redirect(f"{reverse('backlog')}?team={team.pk}")
+            url = f"{reverse('backlog')}?team={team.pk}"
+            # htmx would follow a redirect and swap the whole page into the form's card: load it instead.
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = {"team": team, "form": form, "can_edit": True}
     template = "backlog/backlog.html#add-story" if request.htmx else "backlog/story_add.html"
     return render(request, template, context, status=422)
@@ -245,6 +249,8 @@ def story_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "description": story.description,
     }
     form = _story_form(story.team, request.POST or None, initial=initial)
+    if request.method == "GET":
+        form_open(form, story)
     if story.sprint is not None and story.sprint.state == SprintState.CLOSED:
         # a done story may stay in its closed sprint; other closed sprints are not offered
         sprints = form.fields["sprint"]
@@ -254,23 +260,28 @@ def story_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.story_save(
-                    organisation=story.organisation,
-                    team=story.team,
-                    title=data["title"],
-                    points=data["points"],
-                    status=data["status"],
-                    epic=data["epic"],
-                    sprint=data["sprint"],
-                    description=data["description"],
-                    assignee=story.assignee,
-                    story=story,
-                )
+                with transaction.atomic():  # the row stays locked from the version check to the save
+                    stored = Story.objects.select_for_update().get(pk=story.pk)
+                    current = form_is_current(form, stored, viewer_user_id=request.user.pk)
+                    if current:
+                        services.story_save(
+                            organisation=story.organisation,
+                            team=story.team,
+                            title=data["title"],
+                            points=data["points"],
+                            status=data["status"],
+                            epic=data["epic"],
+                            sprint=data["sprint"],
+                            description=data["description"],
+                            assignee=story.assignee,
+                            story=story,
+                        )
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
-                messages.success(request, f"Story “{data['title']}” was saved.")
-                return redirect(f"{reverse('backlog')}?team={story.team_id}#story-{story.pk}")
+                if current:
+                    messages.success(request, f"Story “{data['title']}” was saved.")
+                    return redirect(f"{reverse('backlog')}?team={story.team_id}#story-{story.pk}")
         status = 422
     return render(
         request, "backlog/story_edit.html", {"story": story, "form": form, "can_edit": editable}, status=status

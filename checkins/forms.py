@@ -8,6 +8,7 @@ from django import forms
 
 from objectives.models import KeyResult
 from objectives.progress import Kind
+from okrapp.forms_text import NOTE_MAX_LENGTH, long_text
 
 DONE_CHOICES = [("", "Choose…"), ("no", "Not done yet"), ("yes", "Done")]
 
@@ -21,9 +22,9 @@ class CheckInForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.1", "min": "0", "max": "1", "inputmode": "decimal"}),
         help_text="0.0 to 1.0: how sure are you the key result will be met?",
     )
-    what_changed = forms.CharField(label="What changed", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    next_steps = forms.CharField(label="Next steps", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    blockers = forms.CharField(label="Blockers", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    what_changed = long_text(label="What changed", max_length=NOTE_MAX_LENGTH)
+    next_steps = long_text(label="Next steps", max_length=NOTE_MAX_LENGTH)
+    blockers = long_text(label="Blockers", max_length=NOTE_MAX_LENGTH)
 
     def __init__(self, *args: Any, key_result: KeyResult, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

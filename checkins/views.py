@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -101,6 +101,8 @@ def my_week(request: AuthedHttpRequest) -> HttpResponse:
 def checkin_row(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Save one KR's check-in for this week from its My week row; htmx gets the row back."""
     kr = access_key_result(request.viewer, pk)
+    if not services.can_check_in(request.viewer, kr):  # one who sees the KR but may not check in: 403, any body
+        raise PermissionDenied("Only the key result's owner, its contributors or the team lead check in on it.")
     today = _today(request)
     week = week_of(today)
     row = selectors.week_row(kr, week=week)
@@ -144,6 +146,8 @@ def checkin_row(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def checkin_week(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Fill in or correct the check-in of a past week of the cycle, from the KR page."""
     kr = access_key_result(request.viewer, pk)
+    if not services.can_check_in(request.viewer, kr):  # one who sees the KR but may not check in: 403, any body
+        raise PermissionDenied("Only the key result's owner, its contributors or the team lead check in on it.")
     try:
         week = date.fromisoformat(request.POST.get("week", ""))
     except ValueError:

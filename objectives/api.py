@@ -3,12 +3,13 @@ the visibility rule for lists, the access functions for one object, the services
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -148,6 +149,20 @@ class ObjectiveSerializer(serializers.ModelSerializer):
     progress = serializers.FloatField(read_only=True, allow_null=True, help_text="0–1, stored by the recompute.")
     confidence = serializers.FloatField(read_only=True, allow_null=True)
     status = serializers.ChoiceField(choices=STATUS_CHOICES, read_only=True)
+    # What the objective points to is shown only where the caller may see it (ObjectiveResource.context_for):
+    # an id of an objective or key result one may not see would tell that it exists.
+    parent = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="The objective it aligns to; null when you may not see it."
+    )
+    contributes_to = serializers.SerializerMethodField(help_text="Key results it moves, those you may see.")
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_parent(self, objective: Objective) -> int | None:
+        return objective.parent_id if objective.parent_id in self.context["visible_objectives"] else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_contributes_to(self, objective: Objective) -> list[int]:
+        return [kr.pk for kr in objective.contributes_to.all() if kr.pk in self.context["visible_key_results"]]
 
     class Meta:
         model = Objective
@@ -237,6 +252,19 @@ class ObjectiveResource(Resource):
 
     def visible(self) -> QuerySet[Objective]:
         return visible_objectives(self.viewer).prefetch_related("contributes_to").order_by("cycle_id", "title", "pk")
+
+    def context_for(self, rows: Sequence[Any]) -> dict[str, Any]:
+        """Of the parents and contributed key results the rows name, those the viewer may see."""
+        parents = {o.parent_id for o in rows if o.parent_id}
+        key_results = {kr.pk for o in rows for kr in o.contributes_to.all()}
+        return {
+            "visible_objectives": set(
+                visible_objectives(self.viewer).filter(pk__in=parents).values_list("pk", flat=True)
+            ),
+            "visible_key_results": set(
+                visible_key_results(self.viewer).filter(pk__in=key_results).values_list("pk", flat=True)
+            ),
+        }
 
     def fetch(self, pk: int, *, write: bool = False) -> Objective:
         return access_objective(self.viewer, pk, write=write)

@@ -70,6 +70,8 @@ class KeyResultSerializer(serializers.ModelSerializer):
     delivery_confidence = serializers.SerializerMethodField(
         help_text="0–1: can the team deliver the linked open work before the cycle ends, at its velocity."
     )
+    # A guest does not see other teams' health metrics: their ids are left out (KeyResultResource.context_for).
+    kfis = serializers.SerializerMethodField(help_text="Its key failure indicators, those you may see.")
 
     class Meta:
         model = KeyResult
@@ -98,6 +100,10 @@ class KeyResultSerializer(serializers.ModelSerializer):
     @extend_schema_field(FORECAST)
     def get_forecast(self, kr: KeyResult) -> dict[str, Any] | None:
         return self._facts(kr).get("forecast")
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_kfis(self, kr: KeyResult) -> list[int]:
+        return [metric.pk for metric in kr.kfis.all() if metric.pk in self.context["visible_metrics"]]
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_delivery_confidence(self, kr: KeyResult) -> float | None:
@@ -164,7 +170,13 @@ class KeyResultResource(Resource):
 
     def context_for(self, rows: Sequence[Any]) -> dict[str, Any]:
         today = org_today(self.viewer.organisation)
-        return {"today": today, "facts": key_result_facts(self.viewer, list(rows), today)}
+        metrics = {metric.pk for kr in rows for metric in kr.kfis.all()}
+        visible_metrics = HealthMetric.objects.filter(health_metric_visibility(self.viewer), pk__in=metrics)
+        return {
+            "today": today,
+            "facts": key_result_facts(self.viewer, list(rows), today),
+            "visible_metrics": set(visible_metrics.values_list("pk", flat=True)),
+        }
 
     def fetch(self, pk: int, *, write: bool = False) -> KeyResult:
         return access_key_result(self.viewer, pk, write=write)

@@ -17,7 +17,9 @@ from objectives.models import (
     Visibility,
 )
 from objectives.progress import Kind
+from okrapp.forms_text import DESCRIPTION_MAX_LENGTH, long_text
 from okrapp.models import Membership, Team
+from okrapp.versioning import VersionedForm
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -45,11 +47,11 @@ def people_of(organisation_id: int) -> Any:
     return Membership.objects.filter(organisation_id=organisation_id).select_related("user").order_by("user__full_name")
 
 
-class ObjectiveForm(forms.Form):
+class ObjectiveForm(VersionedForm):
     title = forms.CharField(
         label="Objective", max_length=200, help_text="Qualitative and inspiring: where do you want to be?"
     )
-    description = forms.CharField(label="Why it matters", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = long_text(label="Why it matters", max_length=DESCRIPTION_MAX_LENGTH, rows=3)
     owner = PersonChoiceField(label="Owner", queryset=Membership.objects.none())
     visibility = forms.ChoiceField(
         label="Who can see it",
@@ -110,7 +112,7 @@ KIND_CHOICES = [
 ]
 
 
-class KeyResultForm(forms.ModelForm):
+class KeyResultForm(VersionedForm, forms.ModelForm):
     kind = forms.ChoiceField(label="Kind", choices=KIND_CHOICES, widget=forms.RadioSelect, initial=Kind.METRIC)
     owner = PersonChoiceField(
         label="Owner", queryset=Membership.objects.none(), required=False, empty_label="Nobody yet"
@@ -129,6 +131,7 @@ class KeyResultForm(forms.ModelForm):
         widget=forms.SelectMultiple(attrs={"size": 4}),
         help_text="Health metrics that must not get worse while this improves. A red one caps the status at at risk.",
     )
+    description = long_text(label="Notes", max_length=DESCRIPTION_MAX_LENGTH)
 
     class Meta:
         model = KeyResult
@@ -164,13 +167,11 @@ class KeyResultForm(forms.ModelForm):
             "measure": "Measure",
             "stretch": "Stretch goal",
             "progress_from_aligned": "Progress from aligned objectives",
-            "description": "Notes",
         }
         help_texts = {
             "title": "An outcome you can measure, e.g. “API p95 latency from 800 ms to 300 ms”.",
             "weight": "How much it counts in its objective's progress (1 is normal).",
         }
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(
         self, *args: Any, organisation_id: int, people: Any = None, metrics: Any = None, **kwargs: Any

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,12 +23,13 @@ from objectives.access import access_cycle, access_key_result, access_objective,
 from objectives.access_health import health_metric_visibility
 from objectives.forms import CarryOverForm, CycleForm, GradeForm, KeyResultForm, MoveKeyResultForm, ObjectiveForm
 from objectives.models import Cycle, CycleState, KeyResult, Objective
-from objectives.panels import key_result_panels
+from objectives.panels import key_result_panels, objective_panels
 from okrapp.decorators import admin_required, member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
 from okrapp.models import Team
 from okrapp.timeutil import org_today
+from okrapp.versioning import form_is_current, form_open
 
 
 def _refuse_closed(cycle: Cycle) -> None:
@@ -177,6 +179,8 @@ def objective_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "contributes_to": list(objective.contributes_to.values_list("pk", flat=True)),
     }
     form = _objective_form(request, cycle=objective.cycle, team=objective.team, objective=objective, initial=initial)
+    if request.method == "GET":
+        form_open(form, objective)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         offered_parents = form.fields["parent"].queryset  # type: ignore[attr-defined]
@@ -186,11 +190,16 @@ def objective_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         hidden = objective.contributes_to.exclude(pk__in=offered_krs)
         data["contributes_to"] = [*data["contributes_to"], *hidden]
         try:
-            services.objective_update(objective=objective, **data)
+            with transaction.atomic():  # the row stays locked from the version check to the save
+                stored = Objective.objects.select_for_update().get(pk=objective.pk)
+                current = form_is_current(form, stored, viewer_user_id=request.user.pk)
+                if current:
+                    services.objective_update(objective=objective, **data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            return done(request, reverse("objective_detail", args=[objective.pk]), "Objective saved.")
+            if current:
+                return done(request, reverse("objective_detail", args=[objective.pk]), "Objective saved.")
     context = {"form": form, "cycle": objective.cycle, "team": objective.team, "objective": objective}
     template = "objectives/objective_form.html#form" if request.htmx else "objectives/objective_form.html"
     return render(request, template, context, status=422 if request.method == "POST" else 200)
@@ -216,6 +225,7 @@ def objective_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "carry_over_form": CarryOverForm(cycles=selectors.carry_over_cycles(viewer, objective))
         if can_edit_objective(viewer, objective)
         else None,
+        "panels": objective_panels(viewer, objective),
     }
     return render(request, "objectives/objective_detail.html", context)
 
@@ -263,18 +273,25 @@ def key_result_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     kr = access_key_result(request.viewer, pk, write=True)
     _refuse_closed(kr.objective.cycle)
     form = _key_result_form(request, instance=kr)
+    if request.method == "GET":
+        form_open(form, kr)
     if request.method == "POST" and form.is_valid():
         try:
-            services.key_result_update(
-                key_result=kr,
-                contributors=form.cleaned_data["contributors"],
-                kfis=form.cleaned_data["kfis"],
-                **form.definition(),
-            )
+            with transaction.atomic():  # the row stays locked from the version check to the save
+                stored = KeyResult.objects.select_for_update().get(pk=kr.pk)
+                current = form_is_current(form, stored, viewer_user_id=request.user.pk)
+                if current:
+                    services.key_result_update(
+                        key_result=kr,
+                        contributors=form.cleaned_data["contributors"],
+                        kfis=form.cleaned_data["kfis"],
+                        **form.definition(),
+                    )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            return done(request, reverse("key_result_detail", args=[kr.pk]), "Key result saved.")
+            if current:
+                return done(request, reverse("key_result_detail", args=[kr.pk]), "Key result saved.")
     context = {"form": form, "objective": kr.objective, "key_result": kr}
     template = "objectives/key_result_form.html#form" if request.htmx else "objectives/key_result_form.html"
     return render(request, template, context, status=422 if request.method == "POST" else 200)

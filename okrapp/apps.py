@@ -6,3 +6,8 @@ class OkrappConfig(AppConfig):
 
     name = "okrapp"
     verbose_name = "Organisation"
+
+    def ready(self) -> None:
+        from okrapp import security_log
+
+        security_log.connect_signals()

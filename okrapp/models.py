@@ -305,3 +305,41 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.webhook} ({self.get_state_display()})"
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Sign-in failed"
+    LOCKOUT = "lockout", "Sign-in locked"
+    UNLOCK = "unlock", "Sign-in unlocked"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    TOKEN_CREATED = "token_created", "API token created"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+
+
+class SecurityEvent(models.Model):
+    """One line of the security log: sign-ins, failures, lockouts, unlocks, role changes, API tokens.
+    Written only by ``okrapp.security_log.security_event``. The organisation is the subject's; a failed
+    sign-in for an e-mail that matches no account belongs to none (no admin sees it)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="security_events"
+    )
+    kind = models.CharField(max_length=16, choices=SecurityEventKind.choices)
+    actor = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Who did it."
+    )
+    subject_user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Whose account."
+    )
+    subject_email = models.CharField(max_length=254, blank=True, help_text="As typed at sign-in, or the account's.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        indexes = [models.Index(fields=["organisation", "-created_at"], name="security_event_org_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject_email} at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 
-from okrapp.models import Membership, Organisation, Team, TeamMembership, TeamRole
+from okrapp.models import Membership, Organisation, SecurityEvent, Team, TeamMembership, TeamRole
 
 
 @dataclass(frozen=True)
@@ -92,3 +92,15 @@ def team_members(team: Team) -> QuerySet[TeamMembership]:
         )
         .order_by("role_rank", "membership__user__full_name")
     )
+
+
+SECURITY_LOG_LENGTH = 200
+
+
+def security_events(organisation: Organisation, *, kind: str | None = None) -> list[SecurityEvent]:
+    """The organisation's latest security events (``SECURITY_LOG_LENGTH`` at most), newest first,
+    with who did it and whose account. One query."""
+    events = SecurityEvent.objects.filter(organisation=organisation).select_related("actor__user", "subject_user")
+    if kind:
+        events = events.filter(kind=kind)
+    return list(events.order_by("-created_at", "-pk")[:SECURITY_LOG_LENGTH])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -11,7 +12,17 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from okrapp.models import CompanyRole, Membership, Organisation, Team, TeamMembership, TeamRole, User
+from okrapp.models import (
+    CompanyRole,
+    Membership,
+    Organisation,
+    SecurityEventKind,
+    Team,
+    TeamMembership,
+    TeamRole,
+    User,
+)
+from okrapp.security_log import security_event
 from okrapp.selectors import team_descendant_ids
 from okrapp.tasks import send_invitation
 
@@ -70,8 +81,11 @@ def send_set_password_email(*, user: User, invited_by: User, site_url: str) -> N
     )
 
 
-def membership_change(*, membership: Membership, role: str, job_title: str) -> Membership:
-    """Change a person's company role and title; the organisation always keeps at least one admin."""
+def membership_change(
+    *, membership: Membership, role: str, job_title: str, actor: Membership | None = None, ip_address: str | None = None
+) -> Membership:
+    """Change a person's company role and title; the organisation always keeps at least one admin. A
+    changed role goes to the security log (``actor``: the admin who changed it, from ``ip_address``)."""
     with transaction.atomic():
         # Lock the organisation's admins so two demotions at once cannot both pass the check.
         admins = list(
@@ -82,10 +96,36 @@ def membership_change(*, membership: Membership, role: str, job_title: str) -> M
         )
         if role != CompanyRole.ADMIN and admins == [membership.pk]:
             raise ValidationError({"role": "The organisation needs at least one admin: make someone else admin first."})
+        previous = Membership.objects.filter(pk=membership.pk).values_list("role", flat=True).get()
         membership.role = role
         membership.job_title = job_title.strip()
         membership.save(update_fields=["role", "job_title"])
+        if role != previous:
+            security_event(
+                kind=SecurityEventKind.ROLE_CHANGED,
+                user=membership.user,
+                organisation_id=membership.organisation_id,
+                actor=actor,
+                ip_address=ip_address,
+                detail=f"Company role {CompanyRole(previous).label} → {CompanyRole(role).label}.",
+            )
     return membership
+
+
+def person_sign_in_unlock(*, membership: Membership, actor: Membership, ip_address: str | None = None) -> int:
+    """Lift a person's sign-in lockout from every address (django-axes forgets their failed attempts)
+    and log who did it. Returns the number of attempt records removed (0: nothing was locked)."""
+    with transaction.atomic():
+        removed = axes_reset(username=membership.user.email.lower())
+        security_event(
+            kind=SecurityEventKind.UNLOCK,
+            user=membership.user,
+            organisation_id=membership.organisation_id,
+            actor=actor,
+            ip_address=ip_address,
+            detail="Failed sign-ins forgotten, from every address." if removed else "Nothing was locked.",
+        )
+    return removed
 
 
 def _check_parent(*, organisation: Organisation, team: Team | None, parent: Team | None) -> None:

@@ -7,7 +7,10 @@ the entry points turn into one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONCE, SELF
 
 from okrapp import env
 from okrapp.env import ConfigError
@@ -49,11 +52,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "axes",  # login throttling; before okrapp, whose security log reads what axes counted
+    "pgtrigger",
+    "pghistory",
     "okrapp",
     "objectives",
     "backlog",
     "checkins",
     "dashboards",
+    "history",  # after the apps it tracks (objectives, key results, check-ins, links, memberships)
 ]
 
 MIDDLEWARE = [
@@ -64,12 +71,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pghistory.middleware.HistoryMiddleware",  # the change history knows who wrote (pages and API)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "okrapp.middleware.OrganisationMiddleware",
+    "axes.middleware.AxesMiddleware",  # last (innermost): turns a lockout into okrapp's answer, CSP nonce included
 ]
+
+# Change history records writes only: reads need no context. An event's time is when its row was
+# written (not its transaction's start), so the history orders the writes of one transaction too.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 ROOT_URLCONF = "okrapp.urls"
 WSGI_APPLICATION = "okrapp.wsgi.application"
@@ -107,6 +121,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes, see okrapp/lockout.py): failures count per account *and* address; at
+# LOGIN_FAILURE_LIMIT that pair is locked for LOGIN_LOCKOUT_MINUTES, restarted by every attempt while
+# locked (the right password included). Another address still signs in; a company admin can unlock.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked pair before a password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.get_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a good sign-in forgets the failures before it
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_USERNAME_FORM_FIELD = "username"  # authenticate() is called with username=<e-mail>
+AXES_USERNAME_CALLABLE = "okrapp.lockout.attempt_username"
+AXES_CLIENT_IP_CALLABLE = "okrapp.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "okrapp.views_security.login_locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # okrapp.SecurityEvent is the log of sign-ins
+AXES_VERBOSE = False
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: the connection's address is
+# the client's). Login lockouts and the API's throttles count per address; behind the TLS proxy of
+# docker-compose.yml set 1, or every client looks like the proxy.
+TRUSTED_PROXY_COUNT = env.get_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -159,10 +196,14 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content security policy from the first page: no inline scripts, styles or event handlers anywhere.
+# Scripts: 'self' plus a fresh nonce per response, which every <script> of ours carries (base.html).
+# No inline script exists, so the nonce admits nothing today; it is there so that no injected inline
+# script can ever pass. No 'strict-dynamic': browsers would then ignore 'self' and block the Django
+# admin's and the API docs' script tags, which carry no nonce.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        "script-src": [SELF, NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
@@ -192,6 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "okrapp.api.base.Pagination",
     "DEFAULT_THROTTLE_CLASSES": ["okrapp.api.auth.PerTokenThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "api": env.get_str("API_RATE", "1200/min") or "1200/min",
         "api_login": env.get_str("API_LOGIN_RATE", "10/min") or "10/min",
@@ -236,5 +278,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; the security log has the rest
+    },
 }

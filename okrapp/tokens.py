@@ -7,9 +7,11 @@ import hashlib
 import secrets
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
-from okrapp.models import ApiToken, Membership
+from okrapp.models import ApiToken, Membership, SecurityEventKind
+from okrapp.security_log import security_event
 
 PREFIX_LENGTH = 8
 MAX_ACTIVE_TOKENS = 20
@@ -19,8 +21,9 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, str]:
-    """A new token and its secret (the only time the secret exists in clear)."""
+def api_token_create(*, membership: Membership, name: str, ip_address: str | None = None) -> tuple[ApiToken, str]:
+    """A new token and its secret (the only time the secret exists in clear); logged (name and prefix
+    only) in the security log, with the address it was asked from when known."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Name the token after what uses it, such as “CI metrics push”."})
@@ -29,16 +32,35 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
     if ApiToken.objects.filter(membership=membership, revoked_at=None).count() >= MAX_ACTIVE_TOKENS:
         raise ValidationError({"name": f"You have {MAX_ACTIVE_TOKENS} active tokens: revoke one you no longer use."})
     secret = "okr_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        membership=membership, name=name, prefix=secret[: PREFIX_LENGTH + 4], key_hash=token_hash(secret)
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            membership=membership, name=name, prefix=secret[: PREFIX_LENGTH + 4], key_hash=token_hash(secret)
+        )
+        security_event(
+            kind=SecurityEventKind.TOKEN_CREATED,
+            user=membership.user,
+            organisation_id=membership.organisation_id,
+            actor=membership,
+            ip_address=ip_address,
+            detail=f"“{name}” ({token.prefix}…)",
+        )
     return token, secret
 
 
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, ip_address: str | None = None) -> ApiToken:
+    """Revoke a token (again: nothing happens); its holder revokes it, and the security log says so."""
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+        with transaction.atomic():
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            security_event(
+                kind=SecurityEventKind.TOKEN_REVOKED,
+                user=token.membership.user,
+                organisation_id=token.membership.organisation_id,
+                actor=token.membership,
+                ip_address=ip_address,
+                detail=f"“{token.name}” ({token.prefix}…)",
+            )
     return token
 
 

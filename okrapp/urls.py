@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from okrapp import views, views_tokens, views_webhooks
+from okrapp import views, views_security, views_tokens, views_webhooks
 from okrapp.forms import SetPasswordLinkForm
 
 account_patterns: list[URLPattern | URLResolver] = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("people/", views.people_list, name="people_list"),
     path("people/add/", views.person_add, name="person_add"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("people/<int:pk>/unlock/", views_security.person_unlock, name="person_unlock"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/add/", views.team_add, name="team_add"),
     path("teams/<int:pk>/people/", views.team_people, name="team_people"),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("profile/tokens/", views_tokens.api_tokens, name="api_tokens"),
     path("profile/tokens/<int:pk>/revoke/", views_tokens.api_token_revoke_view, name="api_token_revoke"),
     path("settings/", views.organisation_settings, name="organisation_settings"),
+    path("settings/security-log/", views_security.security_log, name="security_log"),
     path("settings/webhooks/", views_webhooks.webhook_list, name="webhook_list"),
     path("settings/webhooks/<int:pk>/", views_webhooks.webhook_detail, name="webhook_detail"),
     path("settings/webhooks/<int:pk>/active/", views_webhooks.webhook_active, name="webhook_active"),

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from okrapp import selectors, services, system
+from okrapp import lockout, selectors, services, system
 from okrapp.access import access_membership, access_team, access_team_membership
 from okrapp.decorators import admin_required, directory_required, member_required
 from okrapp.forms import (
@@ -99,7 +99,12 @@ def person_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         # Keep the saved values on the instance intact if the service refuses the change.
         membership.refresh_from_db(fields=["role", "job_title"])
         try:
-            services.membership_change(membership=membership, **form.cleaned_data)
+            services.membership_change(
+                membership=membership,
+                actor=request.viewer.membership,
+                ip_address=lockout.client_ip(request),
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -112,7 +117,12 @@ def person_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "okrapp/person_detail.html",
-        {"person": membership, "form": form, "team_memberships": team_memberships},
+        {
+            "person": membership,
+            "form": form,
+            "team_memberships": team_memberships,
+            "sign_in_lock": lockout.sign_in_lock(membership.user) if request.viewer.is_admin else None,
+        },
         status=status,
     )
 

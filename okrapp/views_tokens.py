@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
+from okrapp.lockout import client_ip
 from okrapp.models import ApiToken
 from okrapp.tokens import api_token_create, api_token_revoke
 
@@ -30,7 +31,9 @@ def api_tokens(request: AuthedHttpRequest) -> HttpResponse:
     secret = None
     if request.method == "POST" and form.is_valid():
         try:
-            token, secret = api_token_create(membership=membership, name=form.cleaned_data["name"])
+            token, secret = api_token_create(
+                membership=membership, name=form.cleaned_data["name"], ip_address=client_ip(request)
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -47,6 +50,6 @@ def api_token_revoke_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     token = ApiToken.objects.filter(membership=request.viewer.membership, pk=pk).first()
     if token is None:
         raise Http404("No such token.")
-    api_token_revoke(token=token)
+    api_token_revoke(token=token, ip_address=client_ip(request))
     messages.success(request, f"The token “{token.name}” was revoked: requests with it are refused from now on.")
     return redirect("api_tokens")

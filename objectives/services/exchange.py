@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from objectives.models import Cycle, CycleState, Objective, ObjectiveState, Visibility
@@ -91,7 +91,8 @@ def _text(row: dict[str, Any], name: str, *, limit: int, required: bool = False)
 
 def cycle_import(viewer: Viewer, cycle: Cycle, rows: Any) -> list[Objective]:
     """Create the rows' objectives and key results in ``cycle``, all or nothing. Raises a
-    ValidationError whose keys are the bad fields' paths."""
+    ValidationError whose keys are the bad fields' paths, or PermissionDenied for a row of a scope
+    (a team, the company level) the viewer may not write objectives in."""
     if cycle.state == CycleState.CLOSED:
         raise ValidationError({"cycle": "That cycle is closed: import into a cycle in planning or active."})
     if not isinstance(rows, list) or not rows:
@@ -144,8 +145,10 @@ def _plan_objective(
         team = teams.get(str(team_name).casefold()) if isinstance(team_name, str) else None
         if team is None:
             errors["team"] = "No team of that name here."
-    if not can_write_in(viewer, team):
-        errors.setdefault("team", "You may not write objectives for that team.")
+    if (team_name is None or team is not None) and not can_write_in(viewer, team):
+        # A scope one may see but not write in answers 403, as creating the objective one by one would.
+        where = team.name if team is not None else "the company level"
+        raise PermissionDenied(f"You may not write objectives for {where}.")
     owner = people.get(str(row.get("owner") or viewer.user.email).casefold())
     if owner is None:
         errors["owner"] = "No person with that e-mail here."

@@ -21,6 +21,7 @@ from okrapp.api.auth import TokenAuthentication
 from okrapp.api.base import ERRORS, IF_MATCH, ScopedInput
 from okrapp.api.resource import Resource
 from okrapp.http import Viewer
+from okrapp.lockout import client_ip
 from okrapp.models import Team
 from okrapp.tokens import api_token_create
 
@@ -46,7 +47,8 @@ class LoginThrottle(AnonRateThrottle):
 @throttle_classes([LoginThrottle])
 def token_obtain(request: Request) -> Response:
     """Send ``{"email": ..., "password": ...}``; answer ``{"token": ...}`` (shown this once: keep it). Use
-    it as ``Authorization: Token <token>``; revoke it on your profile page."""
+    it as ``Authorization: Token <token>``; revoke it on your profile page. Failed attempts count with
+    the sign-in page's: too many for one account from one address answer 429 for a while."""
     data = TokenRequest(data=request.data)
     data.is_valid(raise_exception=True)
     user = authenticate(
@@ -55,7 +57,9 @@ def token_obtain(request: Request) -> Response:
     viewer = Viewer.load(user) if user is not None else None
     if viewer is None:
         raise exceptions.AuthenticationFailed("That e-mail and password do not match an account.")
-    _token, secret = api_token_create(membership=viewer.membership, name="Script login")
+    _token, secret = api_token_create(
+        membership=viewer.membership, name="Script login", ip_address=client_ip(request._request)
+    )
     return Response({"token": secret}, status=status.HTTP_201_CREATED)
 
 

@@ -27,8 +27,9 @@
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    focusFirstError(event.detail.target);
+  // htmx:load names the new content (after an outerHTML swap, htmx:afterSwap's target is the old one).
+  document.addEventListener("htmx:load", function (event) {
+    focusFirstError(event.detail.elt);
   });
 })();
 
@@ -53,7 +54,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { init(event.detail.target); });
+  document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
   ["change", "input"].forEach(function (type) {
     document.addEventListener(type, function (event) {
       var form = event.target.closest && event.target.closest("form[data-kind-form]");
