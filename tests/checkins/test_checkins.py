@@ -356,3 +356,26 @@ def test_my_week_query_count_is_the_same_at_two_sizes(login, cast, okrs, latency
         page = client.get(reverse("my_week")).content.decode()
     assert "KR 6" in page
     assert len(large) == len(small)
+
+
+def test_a_guardrail_page_says_it_has_no_forecast(login, cast, okrs):
+    uptime = objective_services.key_result_create(
+        objective=okrs[2],
+        title="Uptime",
+        kind="guardrail",
+        bound=99.9,
+        bound_keep="above",
+        owner=cast.member,
+        today=TODAY,
+    )
+    for weeks_ago in (2, 1, 0):
+        services.checkin_save(
+            viewer=viewer(cast.member),
+            key_result=uptime,
+            value=99.95,
+            confidence=0.8,
+            week=THIS_WEEK - timedelta(weeks=weeks_ago),
+            today=TODAY,
+        )
+    page = login(cast.member).get(reverse("key_result_detail", args=[uptime.pk])).content.decode()
+    assert "it has no forecast" in page and "A forecast needs three check-ins" not in page
