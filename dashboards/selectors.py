@@ -13,7 +13,7 @@ from checkins import selectors as checkins
 from checkins.weeks import week_of
 from objectives import progress as numbers
 from objectives.access_health import health_metric_visibility
-from objectives.models import CycleState, HealthMetric, KeyResult, Objective
+from objectives.models import CycleState, HealthMetric, KeyResult, Objective, Visibility
 from objectives.visibility import visible_objectives
 from okrapp.http import Viewer
 from okrapp.models import Team
@@ -70,6 +70,7 @@ def team_page(viewer: Viewer, team: Team, *, today: date) -> TeamPage:
         for o in objectives
     ]
     week = checkins.team_week(viewer, team_id=team.pk, week=week_of(today))
+    shared_week = [row for row in week if row.key_result.objective.visibility != Visibility.PRIVATE]
     sprint = backlog.active_sprint(team)
     chart = None
     if sprint is not None:
@@ -83,8 +84,9 @@ def team_page(viewer: Viewer, team: Team, *, today: date) -> TeamPage:
     return TeamPage(
         team=team,
         cards=cards,
-        checked_in=sum(1 for row in week if row.this_week is not None),
-        to_check_in=len(week),
+        # Counts leave private objectives out (DESIGN: no count reveals them), as the cascade does.
+        checked_in=sum(1 for row in shared_week if row.this_week is not None),
+        to_check_in=len(shared_week),
         coverage=backlog.coverage_of(backlog.open_stories(team=team)),
         sprint=sprint,
         burndown=chart,

@@ -113,3 +113,26 @@ def test_team_page_shows_the_metrics_guarding_its_krs(login, cast, team_work):
     guarding = page.split("Guarding our key results")[1].split("</ul>")[0]
     assert "Support tickets" in guarding and "Red" in guarding and "API p95 latency" in guarding
     assert "Basket size" not in guarding and "Basket size" in page  # its own metric shows once, above
+
+
+def test_team_page_counts_leave_private_objectives_out(login, cast, quarter, team_work):
+    secret = objective_services.objective_create(
+        organisation=cast.org,
+        cycle=quarter,
+        team=cast.team,
+        title="Secret",
+        owner=cast.lead,
+        visibility="private",
+        state="active",
+    )
+    hidden = objective_services.key_result_create(
+        objective=secret, title="Hidden", start_value=0, target_value=1, owner=cast.lead, today=TODAY
+    )
+    from checkins import services as series
+    from okrapp.http import Viewer
+
+    series.checkin_save(viewer=Viewer.load(cast.lead.user), key_result=hidden, value=1, confidence=0.9)
+    page = login(cast.lead).get(reverse("team_detail", args=[cast.team.pk])).content.decode()
+    assert "Secret" in page  # the lead may see the objective itself…
+    figure = page.split("Checked in this week</dt><dd>")[1].split("</dd>")[0]
+    assert figure == "0 of 1"  # …but the count is the latency KR's alone, as on the cascade
