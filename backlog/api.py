@@ -26,11 +26,10 @@ from backlog.access import (
     can_edit_roadmap,
 )
 from backlog.models import Epic, EpicLink, Sprint, Story, StoryLink, Theme
-from objectives.api import resource_schema
 from objectives.models import KeyResult
 from objectives.selectors import people_choices
 from objectives.visibility import visible_key_results, visible_objectives
-from okrapp.api.base import ERRORS, FiniteFloatField, ScopedInput, api_viewer
+from okrapp.api.base import ERRORS, FiniteFloatField, ScopedInput, api_viewer, resource_schema
 from okrapp.api.resource import Resource, parse_pk
 from okrapp.http import Viewer
 from okrapp.models import Team

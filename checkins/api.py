@@ -21,11 +21,10 @@ from checkins.models import CheckIn, MetricReading
 from objectives import progress as numbers
 from objectives.access import access_key_result
 from objectives.access_health import access_health_metric, health_metric_visibility
-from objectives.api import resource_schema
 from objectives.models import HealthMetric, KeyResult
 from objectives.progress import Kind
 from objectives.visibility import visible_key_results
-from okrapp.api.base import ERRORS, FiniteFloatField, ViewerMixin
+from okrapp.api.base import ERRORS, FiniteFloatField, ViewerMixin, resource_schema
 from okrapp.api.resource import Resource, parse_pk
 from okrapp.http import Viewer
 from okrapp.timeutil import org_today

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -38,22 +38,10 @@ from objectives.models import (
 from objectives.selectors import people_choices
 from objectives.services import exchange
 from objectives.visibility import visible_key_results, visible_objectives
-from okrapp.api.base import ERRORS, IF_MATCH, FiniteFloatField, ScopedInput, api_viewer
+from okrapp.api.base import ERRORS, FiniteFloatField, ScopedInput, api_viewer, resource_schema
 from okrapp.api.resource import Resource, parse_pk
 from okrapp.http import Viewer
 from okrapp.models import Team
-
-
-def resource_schema(read: Any, write: Any) -> Any:
-    """The documented answers of a resource's five actions (errors in one shape)."""
-    return extend_schema_view(
-        list=extend_schema(responses={200: read(many=True), **ERRORS}),
-        retrieve=extend_schema(responses={200: read, **ERRORS}),
-        create=extend_schema(request=write, responses={201: read, **ERRORS}),
-        update=extend_schema(request=write, responses={200: read, **ERRORS}, parameters=[IF_MATCH]),
-        partial_update=extend_schema(request=write, responses={200: read, **ERRORS}, parameters=[IF_MATCH]),
-    )
-
 
 # --- Cycles -----------------------------------------------------------------------------------------
 

@@ -16,13 +16,12 @@ from objectives import progress as numbers
 from objectives import services
 from objectives.access import access_key_result, access_objective
 from objectives.access_health import health_metric_visibility
-from objectives.api import resource_schema
 from objectives.facts import key_result_facts
 from objectives.models import STATUS_CHOICES, CycleState, HealthMetric, KeyResult
 from objectives.selectors import people_choices
 from objectives.services.goals import KR_FIELDS
 from objectives.visibility import visible_key_results, visible_objectives
-from okrapp.api.base import FiniteFloatField, ScopedInput
+from okrapp.api.base import FiniteFloatField, ScopedInput, resource_schema
 from okrapp.api.resource import Resource
 from okrapp.http import Viewer
 from okrapp.timeutil import org_today

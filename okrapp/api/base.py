@@ -18,7 +18,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -100,6 +106,17 @@ IF_MATCH = OpenApiParameter(
     description="The ETag read with the object. If it changed since, the write answers 412 and changes "
     "nothing. Without the header the write goes through.",
 )
+
+
+def resource_schema(read: Any, write: Any) -> Any:
+    """The documented answers of a resource's five actions (errors in one shape)."""
+    return extend_schema_view(
+        list=extend_schema(responses={200: read(many=True), **ERRORS}),
+        retrieve=extend_schema(responses={200: read, **ERRORS}),
+        create=extend_schema(request=write, responses={201: read, **ERRORS}),
+        update=extend_schema(request=write, responses={200: read, **ERRORS}, parameters=[IF_MATCH]),
+        partial_update=extend_schema(request=write, responses={200: read, **ERRORS}, parameters=[IF_MATCH]),
+    )
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
@@ -18,7 +18,7 @@ from rest_framework.throttling import AnonRateThrottle
 from okrapp import services
 from okrapp.access import access_team
 from okrapp.api.auth import TokenAuthentication
-from okrapp.api.base import ERRORS, IF_MATCH, ScopedInput
+from okrapp.api.base import ERRORS, ScopedInput, resource_schema
 from okrapp.api.resource import Resource
 from okrapp.http import Viewer
 from okrapp.lockout import client_ip
@@ -70,19 +70,13 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class TeamInput(ScopedInput):
-    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
-        queryset=Team.objects.none(), allow_null=True, required=False
-    )
-
     class Meta:
         model = Team
         fields = ("name", "parent", "mission")
+        extra_kwargs = {"parent": {"required": False, "allow_null": True}}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        viewer = self.context.get("viewer")
-        if viewer is not None:
-            self.fields["parent"].queryset = Team.objects.filter(organisation_id=viewer.organisation_id)  # type: ignore[attr-defined]
+    def scopes(self, viewer: Viewer) -> dict[str, QuerySet[Any]]:
+        return {"parent": Team.objects.filter(organisation_id=viewer.organisation_id)}
 
 
 class TeamFilter(filters.FilterSet):
@@ -93,13 +87,7 @@ class TeamFilter(filters.FilterSet):
         fields = ("parent",)
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: TeamSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: TeamSerializer, **ERRORS}),
-    create=extend_schema(request=TeamInput, responses={201: TeamSerializer, **ERRORS}),
-    update=extend_schema(request=TeamInput, responses={200: TeamSerializer, **ERRORS}, parameters=[IF_MATCH]),
-    partial_update=extend_schema(request=TeamInput, responses={200: TeamSerializer, **ERRORS}, parameters=[IF_MATCH]),
-)
+@resource_schema(TeamSerializer, TeamInput)
 class TeamResource(Resource):
     """Teams and departments (a team with a parent is part of it). Company admins add and change them."""
 
