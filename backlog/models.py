@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 
 from objectives.models import KeyResult, Objective
 from okrapp.models import Membership, Organisation, Team
+from okrapp.search_vectors import weighted_vector
 
 
 class Lane(models.TextChoices):
@@ -34,7 +36,10 @@ class Theme(models.Model):
 
     class Meta:
         ordering = ("lane", "position", "pk")
-        indexes = [models.Index(fields=["organisation", "lane", "position"])]
+        indexes = [
+            models.Index(fields=["organisation", "lane", "position"]),
+            GinIndex(weighted_vector("title", "description"), name="theme_search"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -74,7 +79,10 @@ class Epic(models.Model):
 
     class Meta:
         ordering = ("rank", "pk")
-        indexes = [models.Index(fields=["organisation", "team", "status"])]
+        indexes = [
+            models.Index(fields=["organisation", "team", "status"]),
+            GinIndex(weighted_vector("title", "context", "my_intent"), name="epic_search"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "external_key"], condition=~Q(external_key=""), name="epic_key_unique"
@@ -105,6 +113,10 @@ class Sprint(models.Model):
     focus_key_results: models.ManyToManyField[KeyResult, Any] = models.ManyToManyField(
         KeyResult, blank=True, related_name="focus_of_sprints"
     )
+    committed_points = models.FloatField(
+        null=True, blank=True, help_text="Estimated points in the sprint when it started (its commitment)."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
     completed_points = models.FloatField(null=True, blank=True, help_text="Points done when it closed.")
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -115,6 +127,7 @@ class Sprint(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="sprint_ends_after_it_starts"),
             models.UniqueConstraint("team", "name", name="sprint_name_unique_per_team"),
+            models.UniqueConstraint("team", condition=Q(state="active"), name="one_active_sprint_per_team"),
         ]
 
     def __str__(self) -> str:
@@ -135,6 +148,9 @@ class Story(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="stories")
     epic = models.ForeignKey(Epic, on_delete=models.SET_NULL, null=True, blank=True, related_name="stories")
     sprint = models.ForeignKey(Sprint, on_delete=models.SET_NULL, null=True, blank=True, related_name="stories")
+    sprint_added_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it entered its sprint: after the start, it is scope added."
+    )
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     points = models.FloatField(null=True, blank=True, help_text="Empty while not estimated.")
@@ -155,6 +171,8 @@ class Story(models.Model):
         indexes = [
             models.Index(fields=["organisation", "team", "status", "rank"]),
             models.Index(fields=["sprint", "status"]),
+            models.Index(fields=["assignee", "status"]),
+            GinIndex(weighted_vector("title", "description"), name="story_search"),
         ]
         constraints = [
             models.CheckConstraint(

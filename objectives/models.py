@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from objectives.progress import Bound, Direction, Kind, Light, Status
 from okrapp.models import Membership, Organisation, Team
+from okrapp.search_vectors import weighted_vector
 
 
 class CycleKind(models.TextChoices):
@@ -124,6 +126,9 @@ class Objective(models.Model):
         related_name="contributing_objectives",
         help_text="Key results of other objectives this one also moves (cross-team alignment).",
     )
+    stretch = models.BooleanField(
+        default=False, help_text="An ambitious objective: all its KRs read as stretch (0.7 at the end is a success)."
+    )
     value_dimension = models.ForeignKey(
         ValueDimension, on_delete=models.SET_NULL, null=True, blank=True, related_name="objectives"
     )
@@ -143,6 +148,7 @@ class Objective(models.Model):
         indexes = [
             models.Index(fields=["organisation", "cycle", "team"]),
             models.Index(fields=["organisation", "visibility"]),
+            GinIndex(weighted_vector("title", "description"), name="objective_search"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="objective_not_own_parent"),
@@ -223,7 +229,10 @@ class KeyResult(models.Model):
 
     class Meta:
         ordering = ("position", "pk")
-        indexes = [models.Index(fields=["organisation", "status"])]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            GinIndex(weighted_vector("title", "description"), name="key_result_search"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(weight__gt=0), name="kr_weight_positive"),
             models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=1), name="kr_progress_0_1"),

@@ -10,9 +10,12 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+
+from okrapp.search_vectors import weighted_vector
 
 
 def validate_time_zone(value: str) -> None:
@@ -59,6 +62,7 @@ class User(AbstractUser):
     class Meta:
         ordering = ("full_name", "email")
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        indexes = [GinIndex(weighted_vector("full_name", "email"), name="user_search")]
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -135,6 +139,13 @@ class Membership(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
     role = models.CharField(max_length=16, choices=CompanyRole.choices, default=CompanyRole.EMPLOYEE)
     job_title = models.CharField(max_length=120, blank=True)
+    deactivated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an admin deactivated the person: no sign-in, no tokens."
+    )
+    # What the person receives by e-mail (the in-app bell always shows everything).
+    email_reminders = models.BooleanField("e-mail check-in reminders", default=True)
+    email_digest = models.BooleanField("e-mail the weekly digest", default=True)
+    email_mentions = models.BooleanField("e-mail when someone mentions me", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
