@@ -7,11 +7,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check-migrations check-deploy ci clean help
+.PHONY: demo test bench lint typecheck check-migrations check-deploy ci clean help
 
 help:
 	@echo "make demo    run the app with demo data on http://127.0.0.1:8000 (embedded PostgreSQL, no servers needed)"
 	@echo "make test    run the whole test suite (machine's PostgreSQL/Redis, or embedded ones)"
+	@echo "make bench   the benchmark (SIZE=S|M|L, default M): figures into bench/RESULTS.md"
 	@echo "make lint | typecheck | check-migrations | check-deploy | clean"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -27,6 +28,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m okrapp.devtools.testrun $(ARGS)
+
+# SIZE=S takes under three minutes; M about ten; L longer (its data is four times M).
+bench: $(STAMP)
+	$(PY) -m bench.run --size $(or $(SIZE),M)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -48,4 +53,4 @@ check-deploy: $(STAMP)
 ci: test lint typecheck check-migrations check-deploy
 
 clean:
-	rm -rf $(VENV) .test-services staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .test-services .bench-services staticfiles .pytest_cache .mypy_cache .ruff_cache

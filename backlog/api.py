@@ -13,10 +13,11 @@ from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from backlog import selectors, services
+from backlog import selectors, services, sprints
 from backlog.access import (
     access_backlog_team,
     access_epic,
@@ -25,7 +26,7 @@ from backlog.access import (
     access_theme,
     can_edit_roadmap,
 )
-from backlog.models import Epic, EpicLink, Sprint, Story, StoryLink, Theme
+from backlog.models import Epic, EpicLink, Sprint, SprintState, Story, StoryLink, StoryStatus, Theme
 from objectives.models import KeyResult
 from objectives.selectors import people_choices
 from objectives.visibility import visible_key_results, visible_objectives
@@ -269,7 +270,10 @@ class SprintSerializer(serializers.ModelSerializer):
             "goal",
             "state",
             "focus_key_results",
+            "committed_points",
+            "started_at",
             "completed_points",
+            "closed_at",
         )
 
 
@@ -290,6 +294,24 @@ class SprintFilter(TeamWorkFilter):
     class Meta:
         model = Sprint
         fields = ("team", "state")
+
+
+class SprintCompleteInput(serializers.Serializer):
+    move_to = serializers.PrimaryKeyRelatedField(
+        queryset=Sprint.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="A planned sprint of the same team for the unfinished stories; empty: back to the backlog.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sprint = self.context.get("sprint")
+        field = self.fields["move_to"]
+        if sprint is not None:  # only the team's planned sprints: another team's answers as not found
+            field.queryset = Sprint.objects.filter(  # type: ignore[attr-defined]
+                team_id=sprint.team_id, state=SprintState.PLANNED
+            ).exclude(pk=sprint.pk)
 
 
 @resource_schema(SprintSerializer, SprintInput)
@@ -327,7 +349,28 @@ class SprintResource(Resource):
                 raise ValidationError({"team": "A sprint stays with its team."})
             hidden = instance.focus_key_results.exclude(pk__in=visible_key_results(self.viewer).values("pk"))
             data["focus_key_results"] = [*data.get("focus_key_results", []), *hidden]
-        return services.sprint_save(organisation=self.viewer.organisation, sprint=instance, **{**data, "team": team})
+        return sprints.sprint_save(organisation=self.viewer.organisation, sprint=instance, **{**data, "team": team})
+
+    @extend_schema(request=None, responses={200: SprintSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        """Start a planned sprint (its committed points are recorded); refused (400) when it is not
+        planned or another sprint of the team is active."""
+        return self.respond(sprints.sprint_start(sprint=self.fetch(parse_pk(pk), write=True)))
+
+    @extend_schema(request=SprintCompleteInput, responses={200: SprintSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        """Complete an active sprint: its unfinished stories go to ``move_to`` (a planned sprint of the
+        team) or, without it, back to the backlog; the KR delta report is written after commit."""
+        sprint = self.fetch(parse_pk(pk), write=True)
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+        data = SprintCompleteInput(data=request.data, context={"viewer": self.viewer, "sprint": sprint})
+        data.is_valid(raise_exception=True)
+        target = data.validated_data.get("move_to")
+        unfinished = sprint.stories.exclude(status=StoryStatus.DONE).values_list("pk", flat=True)
+        return self.respond(sprints.sprint_complete(sprint=sprint, moves=dict.fromkeys(unfinished, target)))
 
 
 # --- Links between work and key results ---------------------------------------------------------------

@@ -25,6 +25,15 @@ class KeyResultLine:
 
 
 @dataclass(frozen=True)
+class ScopeMarker:
+    """Scope added after the start: where the actual line steps up, with what it says on hover."""
+
+    x: float
+    y: float
+    label: str  # "5 points added on Tue 3 Mar"
+
+
+@dataclass(frozen=True)
 class BurndownChart:
     width: int
     height: int
@@ -36,6 +45,7 @@ class BurndownChart:
     x_labels: list[tuple[float, str]]
     today_x: float | None
     description: str
+    scope_added: list[ScopeMarker]
 
 
 def _pct(value: float) -> str:
@@ -61,7 +71,17 @@ def burndown_chart(
         return round(PAD_TOP + inner_h * (1 - max(0.0, min(1.0, value))), 1)
 
     ideal = " ".join(f"{x(d.day)},{y_points(d.ideal)}" for d in days)
-    actual = " ".join(f"{x(d.day)},{y_points(d.remaining)}" for d in days if d.remaining is not None)
+    actual_points: list[str] = []
+    markers: list[ScopeMarker] = []
+    for d in days:
+        if d.remaining is None:
+            continue
+        if d.added:  # a vertical step up at the day: the remaining before the addition, then after it
+            actual_points.append(f"{x(d.day)},{y_points(max(0.0, d.remaining - d.added))}")
+            label = f"{d.added:g} point{'s' if d.added != 1 else ''} added on {d.day:%a} {d.day.day} {d.day:%b}"
+            markers.append(ScopeMarker(x=x(d.day), y=y_points(d.remaining), label=label))
+        actual_points.append(f"{x(d.day)},{y_points(d.remaining)}")
+    actual = " ".join(actual_points)
     lines = []
     for index, (title, series) in enumerate(sorted(key_results.items())):
         inside = [(day, p) for day, p in series if first <= day <= last]
@@ -84,6 +104,7 @@ def burndown_chart(
         f"Burndown from {first:%-d %b} to {last:%-d %b}: {days[0].ideal:g} points planned"
         + (f", {remaining_now:g} remaining" if remaining_now is not None else "")
         + "".join(f"; {line.title} at {line.last}" for line in lines)
+        + (f"; scope added after the start: {', '.join(m.label for m in markers)}" if markers else "")
         + "."
     )
     return BurndownChart(
@@ -96,5 +117,69 @@ def burndown_chart(
         right_labels=right,
         x_labels=x_labels,
         today_x=x(today) if first <= today <= last else None,
+        description=description,
+        scope_added=markers,
+    )
+
+
+# --- Velocity ---------------------------------------------------------------------------------------
+
+BAR_WIDTH, BAR_GAP, BARS_HEIGHT, BARS_PAD_TOP, BARS_PAD_BOTTOM = 44, 16, 150, 18, 22
+
+
+@dataclass(frozen=True)
+class VelocityBar:
+    x: float
+    y: float
+    height: float
+    label: str  # the sprint's name
+    value: str  # its completed points
+    counted: bool  # one of the last three: the velocity is their mean
+    current: bool  # the sprint the page is about
+
+
+@dataclass(frozen=True)
+class VelocityChart:
+    width: int
+    height: int
+    bars: list[VelocityBar]
+    mean_y: float | None  # the velocity as a horizontal line
+    description: str
+
+
+def velocity_chart(
+    *, history: Sequence[tuple[str, float]], velocity: float | None, counted: int, current: str | None = None
+) -> VelocityChart:
+    """Bars of completed points per closed sprint, ``history`` oldest first as (name, points); the last
+    ``counted`` bars are those the velocity averages."""
+    width = max(1, len(history)) * (BAR_WIDTH + BAR_GAP) + BAR_GAP
+    inner = BARS_HEIGHT - BARS_PAD_TOP - BARS_PAD_BOTTOM
+    top = max([p for _, p in history] + [velocity or 0.0, 1.0])
+
+    def y(value: float) -> float:
+        return round(BARS_PAD_TOP + inner * (1 - value / top), 1)
+
+    bars = [
+        VelocityBar(
+            x=BAR_GAP + i * (BAR_WIDTH + BAR_GAP),
+            y=y(points),
+            height=round(inner * points / top, 1),
+            label=name,
+            value=f"{points:g}",
+            counted=i >= len(history) - counted,
+            current=name == current,
+        )
+        for i, (name, points) in enumerate(history)
+    ]
+    description = (
+        "Completed points per sprint: "
+        + ", ".join(f"{b.label} {b.value}" for b in bars)
+        + (f". Velocity (mean of the last {counted}): {velocity:.1f} points." if velocity is not None else ".")
+    )
+    return VelocityChart(
+        width=width,
+        height=BARS_HEIGHT,
+        bars=bars,
+        mean_y=y(velocity) if velocity is not None else None,
         description=description,
     )

@@ -19,7 +19,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 
-from backlog import figures, selectors, services
+from backlog import figures, ordering, selectors, services
+from backlog import sprints as sprints_service
 from backlog.demo_content import (
     EPICS,
     KANBAN_DONE,
@@ -103,7 +104,7 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         plan = _plan(rng, team_name, specs, calendar, today)
         sprints = _save_sprints(org, team, team_name, plan, calendar, krs) if team_name in SPRINT_PLANS else []
         team_sprints.append((sprints, plan))
-        for rank, item in enumerate(plan):
+        for rank, item in zip(ordering.fresh_ranks(len(plan)), plan, strict=True):
             done_at = None
             if item.done_on is not None:
                 done_at = datetime.combine(item.done_on, time(rng.randint(9, 17), rng.choice((0, 15, 30, 45))), zone)
@@ -117,16 +118,18 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
                 status=item.status,
                 done_at=done_at,
                 assignee=rng.choice(crew) if item.status != StoryStatus.TODO or item.sprint is not None else None,
-                rank=float(rank),
+                rank=rank,
             )
             _check_story(story)
             stories.append(story)
             story_links.append((story, item.links))
+    _give_member_open_stories(stories, people.get("member"))
     Story.objects.bulk_create(stories)
     links = StoryLink.objects.bulk_create(_story_links(story_links, krs))
     _backdate(rng, zone, today, epics=list(epics.values()), stories=stories, links=links)
     for sprints, plan in team_sprints:  # closed once their stories are in, as the sprints were
         _close_sprints(sprints, plan, calendar, zone)
+        _sprint_lifecycle(rng, sprints, zone, today)
 
     coverage = selectors.coverage_of(selectors.open_stories().filter(organisation=org))
     lanes = Counter(theme.lane for theme in themes.values())
@@ -135,6 +138,21 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         f"{len(epics)} epics, {len(stories)} stories, {sum(len(sprints) for sprints, _ in team_sprints)} sprints; "
         f"{coverage.linked} of {coverage.total} open stories serve a key result."
     )
+
+
+MEMBER_OPEN_STORIES = 4  # what the demo member's My week lists under "My stories"
+
+
+def _give_member_open_stories(stories: list[Story], member: Membership | None) -> None:
+    """The demo's member (member@example.com) works on the first open stories of their team's active
+    sprint, then of its backlog, so their My week has stories to show (in progress ones first)."""
+    if member is None:
+        return
+    teams = set(member.team_memberships.filter(role=TeamRole.MEMBER).values_list("team_id", flat=True))
+    open_work = [s for s in stories if s.team_id in teams and s.status != StoryStatus.DONE]
+    open_work.sort(key=lambda s: (s.status != StoryStatus.IN_PROGRESS, s.sprint is None, s.rank))
+    for story in open_work[:MEMBER_OPEN_STORIES]:
+        story.assignee = member
 
 
 def _backdate(
@@ -255,7 +273,7 @@ def _save_sprints(
             work[epic_specs[item.epic].goal if item.epic else ORPHAN_GOAL] += item.points or 1
         goal = " and ".join(_heaviest(work, 2))
         sprints.append(
-            services.sprint_save(
+            sprints_service.sprint_save(
                 organisation=org,
                 team=team,
                 name=f"Sprint {first_number + index}",
@@ -277,7 +295,7 @@ def _close_sprints(
     sprints: list[Sprint], plan: list[Planned], calendar: list[tuple[date, date]], zone: zoneinfo.ZoneInfo
 ) -> None:
     """All but the last sprint closed on the morning after their last day with the points of their done
-    stories (what ``sprint_close`` stores); the last one active."""
+    stories (what ``sprint_complete`` stores); the last one active."""
     if not sprints:
         return
     for index, sprint in enumerate(sprints[:-1]):
@@ -287,6 +305,43 @@ def _close_sprints(
         sprint.closed_at = datetime.combine(calendar[index][1] + timedelta(days=1), time(9, 30), zone)
     sprints[-1].state = SprintState.ACTIVE
     Sprint.objects.bulk_update(sprints, ["state", "completed_points", "closed_at"])
+
+
+def _sprint_lifecycle(rng: random.Random, sprints: list[Sprint], zone: zoneinfo.ZoneInfo, today: date) -> None:
+    """What ``sprint_start`` and ``sprint_add_stories`` record: each sprint started on its first morning
+    with its stories entered the day before; in the active sprint the last two open stories came in
+    after the start (scope added, the burndown steps up) and are not part of its commitment. Then one
+    planned next sprint with a few stories of the top of the backlog."""
+    if not sprints:
+        return
+    active = sprints[-1]
+    scope_day = min(today, active.start_date + timedelta(days=2))
+    added = list(active.stories.exclude(status=StoryStatus.DONE).order_by("-rank")[:2])
+    for sprint in sprints:
+        sprint.started_at = datetime.combine(sprint.start_date, time(9, 30), zone)
+        entered = datetime.combine(sprint.start_date - timedelta(days=1), time(16, 0), zone)
+        rows = list(sprint.stories.all())
+        for story in rows:
+            late = sprint is active and story in added
+            story.sprint_added_at = datetime.combine(scope_day, time(11, 0), zone) if late else entered
+        Story.objects.bulk_update(rows, ["sprint_added_at"])
+        sprint.committed_points = float(sum(s.points or 0 for s in rows if s not in added))
+    Sprint.objects.bulk_update(sprints, ["started_at", "committed_points"])
+    following = sprints_service.sprint_save(
+        organisation=active.organisation,
+        team=active.team,
+        name=sprints_service.following_name(active),
+        start_date=active.end_date + timedelta(days=1),
+        end_date=active.end_date + timedelta(days=SPRINT_DAYS),
+        goal=active.goal,
+        focus_key_results=active.focus_key_results.all(),
+    )
+    upcoming = list(
+        Story.objects.filter(team=active.team, sprint=None).exclude(status=StoryStatus.DONE).order_by("rank")[:3]
+    )
+    sprints_service.sprint_add_stories(
+        sprint=following, stories=upcoming, now=datetime.combine(today, time(8, rng.choice((0, 15, 30))), zone)
+    )
 
 
 def _check_story(story: Story) -> None:

@@ -270,25 +270,43 @@ class BurndownDay:
     day: date
     ideal: float
     remaining: float | None  # None for days still to come
+    added: float = 0.0  # points that entered the sprint that day, after its start (scope added)
 
 
 def burndown(
-    *, start: date, end: date, total_points: float, done: Iterable[tuple[date, float]], today: date
+    *,
+    start: date,
+    end: date,
+    total_points: float,
+    done: Iterable[tuple[date, float]],
+    today: date,
+    added: Iterable[tuple[date, float]] = (),
 ) -> list[BurndownDay]:
-    """Per sprint day: the ideal remaining (a straight line from the total on the first day to 0 on the
-    last) and the actual remaining (total minus points done by the end of that day; none after today).
+    """Per sprint day: the ideal remaining (a straight line from the points planned at the start on the
+    first day to 0 on the last) and the actual remaining (planned plus scope added by the end of that day,
+    minus points done by then; none after today). ``total_points`` is all the sprint's points now;
+    ``added`` the (day, points) of stories that entered it after its start, which the line steps up by.
     Points done before the sprint started count on its first day."""
     if end < start:
         raise ValueError("A sprint ends on or after the day it starts.")
     done_by_day: dict[date, float] = defaultdict(float)
     for day, points in done:
         done_by_day[max(day, start)] += points
+    added_by_day: dict[date, float] = defaultdict(float)
+    for day, points in added:
+        added_by_day[min(max(day, start), end)] += points
+    planned = total_points - sum(added_by_day.values())
     length = (end - start).days
     days: list[BurndownDay] = []
-    burnt = 0.0
+    remaining = planned
     for offset in range(length + 1):
         day = start + timedelta(days=offset)
-        burnt += done_by_day.get(day, 0.0)
-        ideal = total_points * (1 - offset / length) if length else 0.0
-        days.append(BurndownDay(day=day, ideal=ideal, remaining=total_points - burnt if day <= today else None))
+        step = added_by_day.get(day, 0.0)
+        remaining += step - done_by_day.get(day, 0.0)
+        ideal = planned * (1 - offset / length) if length else 0.0
+        days.append(
+            BurndownDay(
+                day=day, ideal=ideal, remaining=remaining if day <= today else None, added=step if day <= today else 0.0
+            )
+        )
     return days

@@ -10,8 +10,10 @@ from django import forms
 from django.db.models import QuerySet
 
 from backlog.models import Epic, Lane, Sprint, StoryStatus
+from objectives.forms import PersonChoiceField
 from objectives.models import KeyResult, Objective
 from okrapp.forms_text import DESCRIPTION_MAX_LENGTH, long_text
+from okrapp.models import Membership
 from okrapp.versioning import VersionedForm
 
 IMPACT_HELP = "In the key result's unit (−100 for 100 ms less) or as a share of it (25 %). Optional."
@@ -44,12 +46,28 @@ class StoryForm(VersionedForm):
     status = forms.ChoiceField(label="Status", choices=StoryStatus.choices, initial=StoryStatus.TODO)
     epic = forms.ModelChoiceField(label="Epic", queryset=Epic.objects.none(), required=False)
     sprint = forms.ModelChoiceField(label="Sprint", queryset=Sprint.objects.none(), required=False)
+    assignee = PersonChoiceField(
+        label="Assignee",
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label="Nobody yet",
+        error_messages={"invalid_choice": "Choose a lead or member of the story's team."},
+    )
     description = long_text(label="Description", max_length=DESCRIPTION_MAX_LENGTH, rows=3)
 
-    def __init__(self, *args: Any, epics: QuerySet[Epic], sprints: QuerySet[Sprint], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        epics: QuerySet[Epic],
+        sprints: QuerySet[Sprint],
+        people: QuerySet[Membership] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["epic"].queryset = epics  # type: ignore[attr-defined]
         self.fields["sprint"].queryset = sprints  # type: ignore[attr-defined]
+        if people is not None:  # the team's active leads and members (backlog.assignees)
+            self.fields["assignee"].queryset = people  # type: ignore[attr-defined]
 
 
 class LinkForm(forms.Form):

@@ -46,7 +46,7 @@ from django.db.models import Max
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from backlog import jira
+from backlog import jira, ordering
 from backlog.models import (
     Epic,
     EpicStatus,
@@ -58,6 +58,7 @@ from backlog.models import (
     StoryStatus,
 )
 from backlog.services import check_points
+from backlog.sprints import sprint_entered_at
 from okrapp.models import Membership, Team
 from okrapp.timeutil import org_today
 
@@ -477,7 +478,7 @@ def _batches(rows: list[jira.JiraRow]) -> Iterator[list[jira.JiraRow]]:
 
 
 EPIC_FIELDS = ("title", "status", "context")
-STORY_FIELDS = ("title", "description", "points", "epic_id", "status", "done_at", "sprint_id")
+STORY_FIELDS = ("title", "description", "points", "epic_id", "status", "done_at", "sprint_id", "sprint_added_at")
 
 
 def _values(item: Epic | Story, fields: tuple[str, ...]) -> tuple[object, ...]:
@@ -564,7 +565,7 @@ def _write(
         kind, ref = target
         return epic_ids.get(str(ref)) if kind == "file" else int(ref)
 
-    story_rank = _next_rank(Story.objects.filter(organisation=organisation, team=team))
+    story_rank = ordering.rank_at_end(team.pk)  # new stories go to the bottom, in the file's order
     for batch in _batches(plan.story_rows):
         stories: list[tuple[Any, tuple[object, ...] | None]] = []
         for row in (row for row in batch if row.key not in plan.elsewhere):
@@ -572,7 +573,7 @@ def _write(
             before = None if story is None else _values(story, STORY_FIELDS)
             if story is None:
                 story = Story(organisation=organisation, team=team, external_key=row.key, rank=story_rank)
-                story_rank += 1.0
+                story_rank = ordering.rank_after(story_rank)
             story.title = row.summary
             if "description" in roles:
                 story.description = row.description
@@ -583,7 +584,7 @@ def _write(
             if "status" in roles or before is None:
                 _set_state(story, state_of(row), row.resolved, zone, now)
             if "sprint" in roles and not _place_in_sprint(
-                story, sprints.get(row.sprint.casefold()) if row.sprint else None
+                story, sprints.get(row.sprint.casefold()) if row.sprint else None, now
             ):
                 result["sprint_kept"] += 1
             stories.append((story, before))
@@ -612,7 +613,7 @@ def _set_state(story: Story, state: str, resolved: datetime | None, zone: zonein
     story.status = state
 
 
-def _place_in_sprint(story: Story, sprint: Sprint | None) -> bool:
+def _place_in_sprint(story: Story, sprint: Sprint | None, now: datetime) -> bool:
     """Put the story in this sprint (None: none), unless that moves it into or out of a closed sprint.
     Returns whether it now stands where the file says."""
     current = story.sprint if story.sprint_id else None
@@ -622,5 +623,6 @@ def _place_in_sprint(story: Story, sprint: Sprint | None) -> bool:
         sprint is not None and sprint.state == SprintState.CLOSED
     ):
         return False
+    story.sprint_added_at = sprint_entered_at(story, sprint, now=now)
     story.sprint = sprint
     return True

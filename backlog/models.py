@@ -157,7 +157,9 @@ class Story(models.Model):
     status = models.CharField(max_length=16, choices=StoryStatus.choices, default=StoryStatus.TODO)
     done_at = models.DateTimeField(null=True, blank=True)
     assignee = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    rank = models.FloatField(default=0.0, help_text="Backlog order: lower comes first.")
+    # A fractional index (backlog.ordering): moving a story writes its own key only. The C collation
+    # compares keys bytewise, which is the order the keys are generated in.
+    rank = models.CharField(max_length=64, db_collation="C", help_text="Backlog order: lower comes first.")
     external_key = models.CharField(max_length=40, blank=True, help_text="The issue key in Jira, when imported.")
     key_results: models.ManyToManyField[KeyResult, Any] = models.ManyToManyField(
         KeyResult, through="StoryLink", related_name="stories", blank=True
@@ -185,6 +187,7 @@ class Story(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "external_key"], condition=~Q(external_key=""), name="story_key_unique"
             ),
+            models.UniqueConstraint(fields=["team", "rank"], name="story_rank_unique_per_team"),
         ]
 
     def __str__(self) -> str:

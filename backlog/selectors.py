@@ -12,13 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 
 from backlog import figures
 from backlog.models import EpicLink, Sprint, SprintState, Story, StoryLink, StoryStatus
 from objectives.models import CycleState, KeyResult, KeyResultSnapshot, Visibility
-from objectives.visibility import visible_key_results
+from objectives.visibility import visible_key_result_ids, visible_key_results
 from okrapp.http import Viewer
 from okrapp.models import Team
 from okrapp.timeutil import org_date
@@ -56,11 +57,13 @@ class Served:
         return ids
 
 
-def served(stories: Iterable[tuple[int, int | None]]) -> Served:
-    """The counted links of these (story id, epic id) pairs: two queries."""
+def served(stories: Iterable[tuple[int, int | None]], *, within: QuerySet[Story] | None = None) -> Served:
+    """The counted links of these (story id, epic id) pairs: two queries. ``within``, the queryset the
+    pairs come from, lets the database select the links by a subquery rather than by a list of ids (a
+    company's open stories are thousands)."""
     rows = list(stories)
-    story_ids = [s for s, _ in rows]
-    epic_ids = {e for _, e in rows if e is not None}
+    story_ids: Any = [s for s, _ in rows] if within is None else within.values("pk")
+    epic_ids: Any = {e for _, e in rows if e is not None} if within is None else within.values("epic_id")
     own: dict[int, list[tuple[int, float]]] = defaultdict(list)
     fields = ("key_result_id", "impact_share", "impact_amount", "key_result__start_value", "key_result__target_value")
     for story_id, kr_id, share, amount, start, target in (
@@ -78,11 +81,31 @@ def served(stories: Iterable[tuple[int, int | None]]) -> Served:
 def coverage_of(stories: QuerySet[Story]) -> figures.Coverage:
     """Coverage of these open stories (three queries)."""
     rows = list(stories.values_list("pk", "points", "epic_id"))
-    links = served((pk, epic_id) for pk, _, epic_id in rows)
+    links = served(((pk, epic_id) for pk, _, epic_id in rows), within=stories)
     return figures.coverage(
         figures.CoverageItem(id=pk, points=points, serves=bool(links.key_result_ids(pk, epic_id)))
         for pk, points, epic_id in rows
     )
+
+
+def serving_stories(stories: QuerySet[Story]) -> QuerySet[Story]:
+    """These stories, each annotated ``serves``: it has a counted link of its own or through its epic
+    (the same rule as ``served``, asked of the database, for counts over a whole company)."""
+    # Two uncorrelated subqueries (hashed once by PostgreSQL), not EXISTS per row.
+    return stories.annotate(
+        serves=ExpressionWrapper(
+            Q(pk__in=counted_links(StoryLink).values("story_id"))
+            | Q(epic_id__in=counted_links(EpicLink).values("epic_id")),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def coverage_counts(stories: QuerySet[Story]) -> tuple[int, int]:
+    """(open stories serving a KR, open stories) of these stories: coverage by count in one query, without
+    loading them (the company cascade's header figure)."""
+    totals = serving_stories(stories).aggregate(linked=Count("pk", filter=Q(serves=True)), total=Count("pk"))
+    return totals["linked"], totals["total"]
 
 
 def unsupported_key_results(key_results: QuerySet[KeyResult]) -> QuerySet[KeyResult]:
@@ -144,7 +167,8 @@ def delivery_confidence(*, key_result: KeyResult, team: Team, today: date) -> fi
 
 
 def sprint_burndown(sprint: Sprint, *, today: date) -> list[figures.BurndownDay]:
-    """The sprint's ideal and actual remaining points per day (its stories as they stand now)."""
+    """The sprint's ideal and actual remaining points per day (its stories as they stand now), stepping
+    up where stories entered it after it started (scope added)."""
     stories = sprint.stories.all()
     total = stories.aggregate(total=Sum("points"))["total"] or 0.0
     done = [
@@ -152,7 +176,20 @@ def sprint_burndown(sprint: Sprint, *, today: date) -> list[figures.BurndownDay]
         for done_at, points in stories.filter(status=StoryStatus.DONE).values_list("done_at", "points")
         if done_at is not None  # always set for a done story (a constraint); for the type checker
     ]
-    return figures.burndown(start=sprint.start_date, end=sprint.end_date, total_points=total, done=done, today=today)
+    added = (
+        [
+            (org_date(sprint.organisation, added_at), points or 0.0)
+            for added_at, points in stories.filter(sprint_added_at__gt=sprint.started_at).values_list(
+                "sprint_added_at", "points"
+            )
+            if added_at is not None  # filtered on it above; for the type checker
+        ]
+        if sprint.started_at is not None
+        else []
+    )
+    return figures.burndown(
+        start=sprint.start_date, end=sprint.end_date, total_points=total, done=done, today=today, added=added
+    )
 
 
 # --- Pages -----------------------------------------------------------------------------------------
@@ -177,6 +214,7 @@ class BacklogFilters:
     sprint: str = ""  # a sprint id, "none" (unplanned) or "" (any)
     key_result: int | None = None
     not_linked: bool = False
+    assignee: str = ""  # a membership id, "none" (nobody) or "" (anyone)
 
 
 def linkable_key_results(viewer: Viewer) -> QuerySet[KeyResult]:
@@ -189,14 +227,17 @@ def linkable_key_results(viewer: Viewer) -> QuerySet[KeyResult]:
     )
 
 
-def story_rows(
-    viewer: Viewer, team: Team, filters: BacklogFilters, *, story_ids: Iterable[int] | None = None
-) -> list[StoryRow]:
-    """The team's stories as the backlog page lists them (or only ``story_ids``, to redraw rows), with
-    the KRs each serves that the viewer may see (its own links and its epic's). Three queries."""
-    stories = Story.objects.filter(team=team).select_related("epic", "sprint").order_by("rank", "pk")
-    if story_ids is not None:
-        stories = stories.filter(pk__in=list(story_ids))
+BACKLOG_PAGE_SIZE = 50  # stories per page of the backlog
+
+
+def _filtered_stories(viewer: Viewer, team: Team, filters: BacklogFilters) -> QuerySet[Story]:
+    """The team's stories the filters keep, in backlog order; every filter is asked of the database (a
+    team's backlog is hundreds of stories)."""
+    stories = Story.objects.filter(team=team).select_related("epic", "sprint", "assignee__user").order_by("rank", "pk")
+    if filters.assignee == "none":
+        stories = stories.filter(assignee=None)
+    elif filters.assignee.isdigit():
+        stories = stories.filter(assignee_id=int(filters.assignee))
     if filters.status == "open":
         stories = stories.exclude(status=StoryStatus.DONE)
     elif filters.status == "done":
@@ -205,34 +246,83 @@ def story_rows(
         stories = stories.filter(sprint=None)
     elif filters.sprint.isdigit():
         stories = stories.filter(sprint_id=int(filters.sprint))
-    rows = list(stories)
-    visible = visible_key_results(viewer).values("pk")
+    if filters.key_result is not None or filters.not_linked:
+        visible = visible_key_results(viewer)
+        if filters.key_result is not None:
+            visible = visible.filter(pk=filters.key_result)
+        serving = Q(pk__in=StoryLink.objects.filter(key_result__in=visible.values("pk")).values("story_id")) | Q(
+            epic_id__in=EpicLink.objects.filter(key_result__in=visible.values("pk")).values("epic_id")
+        )
+        stories = stories.exclude(serving) if filters.not_linked else stories.filter(serving)
+    return stories
+
+
+def _with_chips(viewer: Viewer, rows: list[Story]) -> list[StoryRow]:
+    """Each story with the KRs it serves that the viewer may see (its own links and its epic's). Three
+    queries: the links of these stories, then which of their KRs the viewer may see."""
+    links = list(StoryLink.objects.filter(story__in=[s.pk for s in rows]).select_related("key_result"))
+    epic_links = list(
+        EpicLink.objects.filter(epic_id__in={s.epic_id for s in rows if s.epic_id}).select_related("key_result")
+    )
+    visible = visible_key_result_ids(viewer, {link.key_result_id for link in [*links, *epic_links]})
     own: dict[int, list[LinkChip]] = defaultdict(list)
-    for link in StoryLink.objects.filter(story__in=[s.pk for s in rows], key_result__in=visible).select_related(
-        "key_result"
-    ):
-        kr = link.key_result
-        share = figures.impact_share(
-            share=link.impact_share, amount=link.impact_amount, start=kr.start_value, target=kr.target_value
-        )
-        own[link.story_id].append(LinkChip(kr, share, via_epic=False))
+    for link in links:
+        if link.key_result_id in visible:
+            kr = link.key_result
+            share = figures.impact_share(
+                share=link.impact_share, amount=link.impact_amount, start=kr.start_value, target=kr.target_value
+            )
+            own[link.story_id].append(LinkChip(kr, share, via_epic=False))
     via: dict[int, list[LinkChip]] = defaultdict(list)
-    epic_ids = {s.epic_id for s in rows if s.epic_id}
-    for epic_link in EpicLink.objects.filter(epic_id__in=epic_ids, key_result__in=visible).select_related("key_result"):
-        kr = epic_link.key_result
-        share = figures.impact_share(
-            share=epic_link.impact_share, amount=epic_link.impact_amount, start=kr.start_value, target=kr.target_value
-        )
-        via[epic_link.epic_id].append(LinkChip(kr, share, via_epic=True))
-    result = []
-    for story in rows:
-        chips = own.get(story.pk, []) + (via.get(story.epic_id, []) if story.epic_id else [])
-        if filters.key_result is not None and all(c.key_result.pk != filters.key_result for c in chips):
-            continue
-        if filters.not_linked and chips:
-            continue
-        result.append(StoryRow(story, chips))
-    return result
+    for epic_link in epic_links:
+        if epic_link.key_result_id in visible:
+            kr = epic_link.key_result
+            share = figures.impact_share(
+                share=epic_link.impact_share,
+                amount=epic_link.impact_amount,
+                start=kr.start_value,
+                target=kr.target_value,
+            )
+            via[epic_link.epic_id].append(LinkChip(kr, share, via_epic=True))
+    return [
+        StoryRow(story, own.get(story.pk, []) + (via.get(story.epic_id, []) if story.epic_id else [])) for story in rows
+    ]
+
+
+def story_rows(
+    viewer: Viewer, team: Team, filters: BacklogFilters, *, story_ids: Iterable[int] | None = None
+) -> list[StoryRow]:
+    """The team's stories the filters keep (or only ``story_ids``, to redraw rows), with the KRs each
+    serves that the viewer may see. Four queries."""
+    stories = _filtered_stories(viewer, team, filters)
+    if story_ids is not None:
+        stories = stories.filter(pk__in=list(story_ids))
+    return _with_chips(viewer, list(stories))
+
+
+@dataclass(frozen=True)
+class StoryPage:
+    rows: list[StoryRow]
+    number: int  # 1-based
+    pages: int
+    total: int
+    first: int  # the position of its first row in the filtered backlog (1-based)
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
+
+
+def story_page(viewer: Viewer, team: Team, filters: BacklogFilters, *, page: int = 1) -> StoryPage:
+    """One page of the backlog (BACKLOG_PAGE_SIZE stories in backlog order) and where it sits: four
+    queries, whatever the size of the backlog. A page past the end shows the last one."""
+    stories = _filtered_stories(viewer, team, filters)
+    total = stories.count()
+    pages = max(1, -(-total // BACKLOG_PAGE_SIZE))
+    number = min(max(1, page), pages)
+    offset = (number - 1) * BACKLOG_PAGE_SIZE
+    rows = list(stories[offset : offset + BACKLOG_PAGE_SIZE])
+    return StoryPage(_with_chips(viewer, rows), number=number, pages=pages, total=total, first=offset + 1)
 
 
 @dataclass(frozen=True)

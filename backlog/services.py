@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from backlog import figures
+from backlog import figures, ordering
+from backlog.assignees import assignee_refusal
 from backlog.models import (
     Epic,
     EpicLink,
@@ -24,6 +25,7 @@ from backlog.models import (
     StoryStatus,
     Theme,
 )
+from backlog.sprints import sprint_entered_at
 from objectives.models import CycleState, KeyResult, Objective
 from okrapp.models import Membership, Organisation, Team
 
@@ -185,48 +187,9 @@ def _epic_ancestor_ids(epic: Epic) -> set[int]:
     return seen
 
 
-def _next_rank(rows: QuerySet[Story] | QuerySet[Epic]) -> float:
+def _next_rank(rows: QuerySet[Epic]) -> float:
     last = rows.aggregate(last=Max("rank"))["last"]
     return 0.0 if last is None else float(last) + 1.0
-
-
-# --- Sprints ---------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def sprint_save(
-    *,
-    organisation: Organisation,
-    team: Team,
-    name: str,
-    start_date: date,
-    end_date: date,
-    goal: str = "",
-    focus_key_results: Iterable[KeyResult] = (),
-    sprint: Sprint | None = None,
-) -> Sprint:
-    focus = list(focus_key_results)
-    errors: dict[str, str] = {}
-    if not name.strip():
-        errors["name"] = "Give the sprint a name."
-    if end_date < start_date:
-        errors["end_date"] = "A sprint ends on or after the day it starts."
-    if team.organisation_id != organisation.pk:
-        errors["team"] = "That team belongs to another organisation."
-    if any(kr.organisation_id != organisation.pk for kr in focus):
-        errors["focus_key_results"] = "Those key results belong to another organisation."
-    clash = Sprint.objects.filter(team=team, name__iexact=name.strip())
-    if sprint is not None:
-        clash = clash.exclude(pk=sprint.pk)
-    if clash.exists():
-        errors["name"] = "This team already has a sprint of that name."
-    if errors:
-        raise ValidationError(errors)
-    sprint = sprint or Sprint(organisation=organisation, team=team)
-    sprint.name, sprint.start_date, sprint.end_date, sprint.goal = name.strip(), start_date, end_date, goal.strip()
-    sprint.save()
-    sprint.focus_key_results.set(focus)
-    return sprint
 
 
 # --- Stories ---------------------------------------------------------------------------------------
@@ -273,15 +236,17 @@ def story_save(
         errors["sprint"] = "Choose a sprint of the story's team."
     elif sprint is not None and sprint.state == SprintState.CLOSED and (story is None or story.sprint_id != sprint.pk):
         errors["sprint"] = "That sprint is closed."
-    if assignee is not None and assignee.organisation_id != organisation.pk:
-        errors["assignee"] = "That person belongs to another organisation."
+    if assignee is not None and (story is None or assignee.pk != story.assignee_id):
+        # a new assignment only: someone who has since left keeps the stories already theirs until changed
+        refusal = assignee_refusal(assignee, team)
+        if refusal:
+            errors["assignee"] = refusal
     if errors:
         raise ValidationError(errors)
     if story is None:
-        story = Story(
-            organisation=organisation, rank=_next_rank(Story.objects.filter(organisation=organisation, team=team))
-        )
+        story = Story(organisation=organisation, rank=ordering.rank_at_end(team.pk))
     story.team, story.title, story.description = team, title.strip(), description.strip()
+    story.sprint_added_at = sprint_entered_at(story, sprint, now=now)  # before the sprint changes below
     story.points, story.epic, story.sprint, story.assignee = points, epic, sprint, assignee
     _set_status(story, status, now=now)
     story.save()
@@ -308,15 +273,14 @@ def story_set_status(*, story: Story, status: str, now: datetime | None = None) 
 
 @transaction.atomic
 def stories_rerank(*, team: Team, ordered_ids: list[int]) -> int:
-    """Give these stories of the team ranks 0, 1, 2… in this order (the rest keep theirs, after them)."""
-    stories = {s.pk: s for s in Story.objects.select_for_update().filter(team=team, pk__in=ordered_ids)}
+    """Put these stories of the team first, in this order (the rest keep their order, after them): the
+    whole backlog is given fresh keys, as accepting an order rewrites it anyway."""
+    ordering.lock_team(team.pk)
+    stories = {s.pk: s for s in Story.objects.filter(team=team, pk__in=ordered_ids)}
     if len(stories) != len(set(ordered_ids)):
         raise ValidationError("Some of those stories are not in this team's backlog.")
     rest = Story.objects.filter(team=team).exclude(pk__in=ordered_ids).order_by("rank", "pk")
-    rows = [stories[pk] for pk in ordered_ids] + list(rest)
-    for rank, story in enumerate(rows):
-        story.rank = float(rank)
-    Story.objects.bulk_update(rows, ["rank"])
+    ordering.respace([stories[pk] for pk in ordered_ids] + list(rest))
     return len(ordered_ids)
 
 
@@ -371,36 +335,3 @@ def unlink_story(*, story: Story, key_result: KeyResult) -> bool:
 
 def unlink_epic(*, epic: Epic, key_result: KeyResult) -> bool:
     return EpicLink.objects.filter(epic=epic, key_result=key_result).delete()[0] > 0
-
-
-# --- Sprint lifecycle ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def sprint_start(*, sprint: Sprint) -> Sprint:
-    sprint = Sprint.objects.select_for_update().get(pk=sprint.pk)
-    if sprint.state != SprintState.PLANNED:
-        raise ValidationError("Only a planned sprint can start.")
-    if Sprint.objects.filter(team_id=sprint.team_id, state=SprintState.ACTIVE).exists():
-        raise ValidationError("The team already has an active sprint: close it first.")
-    sprint.state = SprintState.ACTIVE
-    sprint.save(update_fields=["state"])
-    return sprint
-
-
-@transaction.atomic
-def sprint_close(*, sprint: Sprint, now: datetime | None = None) -> Sprint:
-    """Close a sprint: its completed points are stored (the team's velocity reads them), its open stories
-    go back to the backlog, and the "KR delta" report is written by a job after commit."""
-    from backlog.reports import enqueue_sprint_report
-
-    sprint = Sprint.objects.select_for_update().get(pk=sprint.pk)
-    if sprint.state == SprintState.CLOSED:
-        raise ValidationError("This sprint is closed already.")
-    stories = Story.objects.filter(sprint=sprint)
-    sprint.completed_points = sum(s.points or 0.0 for s in stories.filter(status=StoryStatus.DONE))
-    sprint.state, sprint.closed_at = SprintState.CLOSED, now or timezone.now()
-    sprint.save(update_fields=["completed_points", "state", "closed_at"])
-    stories.exclude(status=StoryStatus.DONE).update(sprint=None)
-    transaction.on_commit(lambda: enqueue_sprint_report(sprint.pk))
-    return sprint

@@ -4,11 +4,12 @@ Thin views: access → form → one service or selector → render (htmx request
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from backlog import selectors, services
 from backlog.access import access_backlog_team, access_story, can_edit_stories, can_plan, can_see_team
+from backlog.assignees import assignable_people
 from backlog.forms import LinkForm, StoryForm
 from backlog.models import Epic, Sprint, SprintState, Story, StoryStatus
 from objectives.access import access_key_result
@@ -23,7 +25,7 @@ from objectives.models import CycleState
 from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
-from okrapp.models import Team
+from okrapp.models import Membership, Team
 from okrapp.versioning import form_is_current, form_open
 
 
@@ -40,15 +42,31 @@ def _default_team(request: AuthedHttpRequest) -> Team:
     return team
 
 
-def _filters(request: AuthedHttpRequest) -> selectors.BacklogFilters:
-    kr = request.GET.get("kr", "")
-    status = request.GET.get("status", "open")
+def _filters(request: AuthedHttpRequest, query: QueryDict | None = None) -> selectors.BacklogFilters:
+    """The page's filters, from its query string (or ``query``: the page a move was made on)."""
+    params = request.GET if query is None else query
+    kr = params.get("kr", "")
+    status = params.get("status", "open")
+    assignee = params.get("assignee", "")
     return selectors.BacklogFilters(
         status=status if status in {"open", "done", "all"} else "open",
-        sprint=request.GET.get("sprint", ""),
+        sprint=params.get("sprint", ""),
         key_result=int(kr) if kr.isdigit() else None,
-        not_linked=request.GET.get("linked") == "no",
+        not_linked=params.get("linked") == "no",
+        assignee=assignee if assignee == "none" or assignee.isdigit() else "",
     )
+
+
+def _mine_url(request: AuthedHttpRequest, team: Team) -> str:
+    """The "Mine" toggle: the same filters with the assignee set to the viewer (or, when it is, unset)."""
+    query = request.GET.copy()
+    query["team"] = str(team.pk)
+    mine = str(request.viewer.membership.pk)
+    if query.get("assignee") == mine:
+        query.pop("assignee")
+    else:
+        query["assignee"] = mine
+    return f"{reverse('backlog')}?{query.urlencode()}"
 
 
 def _story_form(team: Team, data: Any = None, initial: dict[str, Any] | None = None, prefix: str = "") -> StoryForm:
@@ -58,6 +76,7 @@ def _story_form(team: Team, data: Any = None, initial: dict[str, Any] | None = N
         prefix=prefix or None,
         epics=Epic.objects.filter(organisation_id=team.organisation_id, team=team, status="open").order_by("rank"),
         sprints=Sprint.objects.filter(team=team).exclude(state=SprintState.CLOSED).order_by("start_date"),
+        people=assignable_people(team.pk),
     )
 
 
@@ -72,6 +91,23 @@ def _coverage_context(team: Team, viewer: Any) -> dict[str, Any]:
     }
 
 
+def _page_number(query: QueryDict) -> int:
+    raw = query.get("page", "1")
+    return int(raw) if raw.isdigit() else 1
+
+
+def _page_urls(params: QueryDict, team: Team, page: selectors.StoryPage) -> dict[str, str]:
+    """The previous and next pages' URLs, with the same filters."""
+    urls = {}
+    for name, number in (("previous", page.number - 1), ("next", page.number + 1)):
+        if 1 <= number <= page.pages:
+            query = params.copy()
+            query["team"] = str(team.pk)
+            query["page"] = str(number)
+            urls[name] = f"{reverse('backlog')}?{query.urlencode()}"
+    return urls
+
+
 @member_required
 def backlog_page(request: AuthedHttpRequest) -> HttpResponse:
     team = _default_team(request)
@@ -84,7 +120,9 @@ def backlog_page(request: AuthedHttpRequest) -> HttpResponse:
             for t in Team.objects.filter(organisation_id=viewer.organisation_id).order_by("name")
             if can_see_team(viewer, t.pk)
         ],
-        "rows": selectors.story_rows(viewer, team, filters),
+        "rows": (page := selectors.story_page(viewer, team, filters, page=_page_number(request.GET))).rows,
+        "page": page,
+        "page_urls": _page_urls(request.GET, team, page),
         "filters": filters,
         "sprints": Sprint.objects.filter(team=team).order_by("-start_date"),
         "filter_krs": selectors.linkable_key_results(viewer).filter(objective__cycle__state=CycleState.ACTIVE),
@@ -92,6 +130,11 @@ def backlog_page(request: AuthedHttpRequest) -> HttpResponse:
         "can_plan": can_plan(viewer, team.pk),
         "form": _story_form(team),
         "status_choices": StoryStatus.choices,
+        "people": assignable_people(team.pk),
+        "mine_url": _mine_url(request, team),
+        "is_mine": filters.assignee == str(viewer.membership.pk),
+        "can_order": can_edit_stories(viewer, team.pk) and filters.status != "done",
+        "list_query": _list_query(request.GET, team),
         **_coverage_context(team, viewer),
     }
     if request.htmx and request.htmx.target == "story-list":
@@ -116,6 +159,7 @@ def story_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 epic=data["epic"],
                 sprint=data["sprint"],
                 description=data["description"],
+                assignee=data["assignee"],
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -138,9 +182,24 @@ def _row_context(request: AuthedHttpRequest, story_pk: int) -> dict[str, Any]:
         "row": rows[0],
         "team": story.team,
         "can_edit": can_edit_stories(request.viewer, story.team_id),
+        "can_order": can_edit_stories(request.viewer, story.team_id),
+        "list_query": _list_query(_current_query(request), story.team),
         "status_choices": StoryStatus.choices,
         **_coverage_context(story.team, request.viewer),
     }
+
+
+def _current_query(request: AuthedHttpRequest) -> QueryDict:
+    """The query string of the page an htmx request came from (its filters), else none."""
+    url = request.htmx.current_url if request.htmx else None
+    return QueryDict(urlsplit(url).query if url else "")
+
+
+def _list_query(query: QueryDict, team: Team) -> str:
+    """The backlog page's filters as a query string, with its team: where a move returns to."""
+    params = query.copy()
+    params["team"] = str(team.pk)
+    return params.urlencode()
 
 
 @member_required
@@ -246,9 +305,14 @@ def story_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "status": story.status,
         "epic": story.epic,
         "sprint": story.sprint,
+        "assignee": story.assignee,
         "description": story.description,
     }
     form = _story_form(story.team, request.POST or None, initial=initial)
+    if story.assignee_id is not None:
+        # someone who has since left the team keeps the stories already theirs until they are reassigned
+        people = form.fields["assignee"]
+        people.queryset = people.queryset | Membership.objects.filter(pk=story.assignee_id)  # type: ignore[attr-defined]
     if request.method == "GET":
         form_open(form, story)
     if story.sprint is not None and story.sprint.state == SprintState.CLOSED:
@@ -273,7 +337,7 @@ def story_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                             epic=data["epic"],
                             sprint=data["sprint"],
                             description=data["description"],
-                            assignee=story.assignee,
+                            assignee=data["assignee"],
                             story=story,
                         )
             except ValidationError as error:

@@ -1,5 +1,5 @@
-"""Planning pages: epics with their mission briefings, sprints (planning, burndown with the focus KRs,
-start and close) and the NOW / NEXT / LATER roadmap of themes."""
+"""Planning pages: epics with their mission briefings and the NOW / NEXT / LATER roadmap of themes (the
+sprint pages are in ``views_sprint``)."""
 
 from __future__ import annotations
 
@@ -14,25 +14,23 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backlog import charts, selectors, services
+from backlog import selectors, services
 from backlog.access import (
     access_backlog_team,
     access_epic,
-    access_sprint,
     access_theme,
     can_edit_roadmap,
     can_plan,
 )
-from backlog.forms import EpicForm, SprintForm, ThemeForm
-from backlog.models import Epic, Lane, Sprint, SprintReport, SprintState, Story, StoryStatus, Theme
-from backlog.reports import sprint_report_write
+from backlog.epic_panels import epic_panels
+from backlog.forms import EpicForm, ThemeForm
+from backlog.models import Epic, Lane, StoryStatus, Theme
 from objectives.access import access_key_result
 from objectives.models import CycleState
 from objectives.visibility import visible_key_results, visible_objectives
 from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
-from okrapp.timeutil import org_today
 
 # --- Epics -----------------------------------------------------------------------------------------
 
@@ -143,6 +141,7 @@ def epic_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "can_plan": editable,
             "linkable": selectors.linkable_key_results(request.viewer),
             "children": epic.children.select_related("team"),
+            "panels": epic_panels(request.viewer, epic),
         },
         status=status,
     )
@@ -166,112 +165,6 @@ def _epic_link(request: AuthedHttpRequest, epic: Epic) -> HttpResponse:
     else:
         messages.success(request, f"“{epic.title}” now serves “{kr.title}”.")
     return redirect("epic_detail", epic.pk)
-
-
-# --- Sprints ---------------------------------------------------------------------------------------
-
-
-def _sprint_krs(viewer: Any) -> Any:
-    return selectors.linkable_key_results(viewer).filter(objective__cycle__state=CycleState.ACTIVE)
-
-
-@member_required
-@require_http_methods(["GET", "POST"])
-def sprint_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    team = access_backlog_team(request.viewer, pk)
-    form = (
-        SprintForm(request.POST or None, key_results=_sprint_krs(request.viewer))
-        if can_plan(request.viewer, pk)
-        else None
-    )
-    status = 200
-    if request.method == "POST":
-        if form is None:
-            raise PermissionDenied("Only the team's leads plan its sprints.")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                sprint = services.sprint_save(
-                    organisation=team.organisation,
-                    team=team,
-                    name=data["name"],
-                    start_date=data["start_date"],
-                    end_date=data["end_date"],
-                    goal=data["goal"],
-                    focus_key_results=data["focus_key_results"],
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, f"Sprint “{sprint.name}” was planned.")
-                return redirect("sprint_detail", sprint.pk)
-        status = 422
-    sprints = Sprint.objects.filter(team=team).annotate(story_count=Count("stories")).order_by("-start_date")
-    return render(request, "backlog/sprint_list.html", {"team": team, "sprints": sprints, "form": form}, status=status)
-
-
-@member_required
-def sprint_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    """Sprint planning (the KRs its stories serve and the points behind each) and the burndown with
-    the focus KRs' progress on the same chart."""
-    sprint = access_sprint(request.viewer, pk)
-    viewer = request.viewer
-    today = org_today(viewer.organisation)
-    stories = list(Story.objects.filter(sprint=sprint).select_related("epic").order_by("rank", "pk"))
-    rows = selectors.story_rows(viewer, sprint.team, selectors.BacklogFilters(status="all", sprint=str(sprint.pk)))
-    served: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        for chip in row.chips:
-            entry = served.setdefault(chip.key_result.pk, {"key_result": chip.key_result, "points": 0.0, "stories": 0})
-            entry["points"] += row.story.points or 0
-            entry["stories"] += 1
-    focus = list(sprint.focus_key_results.filter(pk__in=visible_key_results(viewer).values("pk")))
-    series = selectors.focus_series(sprint, focus)
-    chart = charts.burndown_chart(days=selectors.sprint_burndown(sprint, today=today), key_results=series, today=today)
-    report = None
-    if sprint.state == SprintState.CLOSED:
-        report = SprintReport.objects.filter(sprint=sprint).first() or sprint_report_write(sprint_id=sprint.pk)
-    report_krs = []
-    if report is not None:
-        visible_ids = set(
-            visible_key_results(viewer).filter(pk__in=[k["id"] for k in report.key_results]).values_list("pk", "title")
-        )
-        titles = dict(visible_ids)
-        report_krs = [{**k, "title": titles[k["id"]]} for k in report.key_results if k["id"] in titles]
-    return render(
-        request,
-        "backlog/sprint_detail.html",
-        {
-            "sprint": sprint,
-            "stories": stories,
-            "rows": rows,
-            "served": sorted(served.values(), key=lambda e: -e["points"]),
-            "focus": focus,
-            "chart": chart,
-            "can_plan": can_plan(viewer, sprint.team_id),
-            "points_total": sum(s.points or 0 for s in stories),
-            "points_done": sum(s.points or 0 for s in stories if s.status == StoryStatus.DONE),
-            "report": report,
-            "report_krs": report_krs,
-            "coverage": selectors.coverage_of(selectors.open_stories(sprint=sprint)),
-        },
-    )
-
-
-@member_required
-@require_POST
-def sprint_transition(request: AuthedHttpRequest, pk: int, action: str) -> HttpResponse:
-    sprint = access_sprint(request.viewer, pk, write=True)
-    try:
-        if action == "start":
-            services.sprint_start(sprint=sprint)
-            messages.success(request, f"Sprint “{sprint.name}” started.")
-        else:
-            services.sprint_close(sprint=sprint)
-            messages.success(request, f"Sprint “{sprint.name}” closed; its open stories went back to the backlog.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("sprint_detail", sprint.pk)
 
 
 # --- Roadmap ---------------------------------------------------------------------------------------

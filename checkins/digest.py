@@ -26,6 +26,7 @@ from objectives.progress import Status, confidence_band
 from objectives.visibility import visible_key_results
 from okrapp.http import Viewer
 from okrapp.models import CompanyRole, Membership, Organisation, TeamRole
+from okrapp.unsubscribe import unsubscribe_headers, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ def send_digests(*, site_url: str) -> int:
             continue
         week = week_of(local_now.date()) - timedelta(weeks=1)
         for membership in recipients(organisation):
+            if not membership.email_digest:  # the digest is e-mail only: nothing to send them
+                continue
             viewer = Viewer.load(membership.user)
             if viewer is None:
                 continue
@@ -125,11 +128,13 @@ def send_digest(membership: Membership, digest: Digest, *, site_url: str) -> Non
         "digest": digest,
         "week_label": week_label(digest.week),
         "site_url": site_url,
+        "unsubscribe_url": unsubscribe_url(membership, "digest"),
     }
     message = EmailMultiAlternatives(
         subject=f"{membership.organisation.name}: OKR digest for {week_label(digest.week)}",
         body=render_to_string("checkins/email/digest.txt", context),
         to=[membership.user.email],
+        headers=unsubscribe_headers(membership, "digest"),
     )
     message.attach_alternative(render_to_string("checkins/email/digest.html", context), "text/html")
     message.send()

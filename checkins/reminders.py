@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -15,6 +15,7 @@ from checkins.models import CheckIn, ReminderSent
 from checkins.weeks import local_today, week_of
 from objectives.models import CycleState, KeyResult
 from okrapp.models import Membership, Notification, Organisation
+from okrapp.unsubscribe import unsubscribe_headers, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -89,17 +90,21 @@ def _remind(organisation: Organisation, membership: Membership, titles: list[str
         link=link,
         message=f"Check-in day: {count} still without this week's update.",
     )
+    if not membership.email_reminders:  # the person turned the e-mail off; the bell above stays
+        return
     lines = "\n".join(f"- {t}" for t in titles)
     body = (
         f"Hello {membership.user.get_short_name()},\n\nIt is check-in day at {organisation.name}. "
         f"These key results of yours have no check-in this week yet:\n\n{lines}\n\n"
-        f"It takes under a minute: {site_url}{link}\n"
+        f"It takes under a minute: {site_url}{link}\n\n"
+        f"--\nStop these e-mails: {unsubscribe_url(membership, 'reminders')}\n"
     )
-    transaction.on_commit(lambda: _mail(membership.user.email, f"Check-in reminder: {count} this week", body))
+    headers = unsubscribe_headers(membership, "reminders")
+    transaction.on_commit(lambda: _mail(membership.user.email, f"Check-in reminder: {count} this week", body, headers))
 
 
-def _mail(to: str, subject: str, body: str) -> None:
+def _mail(to: str, subject: str, body: str, headers: dict[str, str]) -> None:
     try:
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+        EmailMessage(subject=subject, body=body, to=[to], headers=headers).send()
     except OSError:  # the in-app reminder stands; one bad mailbox or server hiccup stops nobody else's
         logger.exception("check-in reminder e-mail to %s failed", to)

@@ -25,6 +25,7 @@ from objectives.progress import Kind, expected_progress
 from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
+from okrapp.my_week import my_week_sections
 
 
 def plain(value: float | None) -> str | None:
@@ -92,6 +93,7 @@ def my_week(request: AuthedHttpRequest) -> HttpResponse:
         "done_count": done,
         "total_count": len(rows),
         "checkin_day": request.viewer.organisation.get_checkin_day_display(),
+        "sections": my_week_sections(request.viewer),  # what other apps add (the backlog: my stories)
     }
     return render(request, "checkins/my_week.html", context)
 

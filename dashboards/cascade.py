@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.db.models import Sum
 
 from backlog.models import CoverageSnapshot
-from backlog.selectors import coverage_of, open_stories
+from backlog.selectors import coverage_counts, open_stories
 from checkins.models import CheckIn
 from checkins.weeks import week_of
 from dashboards import figures
@@ -28,6 +28,8 @@ from okrapp.http import Viewer
 from okrapp.models import Team
 
 COMPANY = "company"
+# The ambition filter's values; a KR's ambition is objectives.progress.is_stretch (its own mark or its objective's).
+STRETCH, COMMITTED = "stretch", "committed"
 # A node lists its objectives' statuses in this order: what needs attention first.
 SEVERITY = (Status.OFF_TRACK, Status.AT_RISK, Status.STALE, Status.NOT_STARTED, Status.ON_TRACK, Status.DONE)
 
@@ -39,21 +41,34 @@ class Filters:
     team: int | str | None = None
     status: Status | None = None
     dimension: int | None = None
+    ambition: str | None = None  # STRETCH or COMMITTED: the KRs of that ambition and their objectives
     open: frozenset[str] = frozenset()  # "t3" a team's objectives, "c" the company's, "o12" an objective's KRs
 
     @property
     def narrowing(self) -> bool:
-        """A status or dimension filter opens every node with a match, so the matches show at once."""
-        return self.status is not None or self.dimension is not None
+        """A status, dimension or ambition filter opens every node with a match, so the matches show at once."""
+        return self.status is not None or self.dimension is not None or self.ambition is not None
 
 
 @dataclass
 class ObjectiveLine:
     objective: Objective
-    key_results: list[KeyResult]
+    key_results: list[KeyResult]  # loaded for an open line only
     open: bool
     dimension: ValueDimension | None
     toggle: str  # the ``open`` parameter that flips this line
+    kr_count: int = 0
+
+
+@dataclass(frozen=True)
+class KrFacts:
+    """What the figures and filters read of a KR: plain values, not a model (a company has thousands)."""
+
+    pk: int
+    status: str
+    confidence: float | None
+    progress_from_aligned: bool
+    stretch: bool  # its effective ambition (its own mark or its objective's)
 
 
 @dataclass
@@ -102,29 +117,44 @@ def cascade(viewer: Viewer, cycle: Cycle, *, teams: list[Team], filters: Filters
     ]
     dimensions = list(ValueDimension.objects.filter(organisation_id=org_id))
     dimension_of = objective_dimensions(viewer, cycle, [o.pk for o in objectives], {d.pk: d for d in dimensions})
-    krs: dict[int, list[KeyResult]] = defaultdict(list)
-    for kr in (
-        KeyResult.objects.filter(objective__in=[o.pk for o in objectives])
-        .select_related("owner__user")
+    stretch_of = {o.pk: o.stretch for o in objectives}
+    krs: dict[int, list[KrFacts]] = defaultdict(list)
+    for pk, objective_id, status, confidence, aligned, stretch in (
+        KeyResult.objects.filter(objective__in=list(stretch_of))
         .order_by("position", "pk")
+        .values_list("pk", "objective_id", "status", "confidence", "progress_from_aligned", "stretch")
     ):
-        krs[kr.objective_id].append(kr)
+        reads_as_stretch = numbers.is_stretch(key_result_stretch=stretch, objective_stretch=stretch_of[objective_id])
+        krs[objective_id].append(KrFacts(pk, status, confidence, aligned, reads_as_stretch))
 
-    # The figures follow the team and dimension filters; the status filter only narrows the tree.
+    # The figures follow the team, dimension and ambition filters; the status filter only narrows the tree.
     in_scope = [o for o in objectives if filters.dimension is None or _serves(o, dimension_of, filters.dimension)]
+    if filters.ambition is not None:
+        in_scope = _of_ambition(in_scope, krs, stretch=filters.ambition == STRETCH)
+    shown = [o for o in in_scope if filters.status is None or o.status == filters.status]
+    # Only the open lines list their KRs: those are loaded in full (one query), the rest are counted.
+    opened = {o.pk for o in shown if f"o{o.pk}" in filters.open}
+    kept = {f.pk for pk in opened for f in krs[pk]}
+    full: dict[int, list[KeyResult]] = defaultdict(list)
+    for kr in (
+        KeyResult.objects.filter(pk__in=kept).select_related("owner__user", "objective").order_by("position", "pk")
+        if kept
+        else []
+    ):
+        full[kr.objective_id].append(kr)
     lines_by_team: dict[int | None, list[ObjectiveLine]] = defaultdict(list)
-    for o in in_scope:
-        if filters.status is None or o.status == filters.status:
-            key = f"o{o.pk}"
-            lines_by_team[o.team_id].append(
-                ObjectiveLine(
-                    o,
-                    krs[o.pk],
-                    open=key in filters.open,
-                    dimension=dimension_of.get(o.pk),
-                    toggle=toggled(filters.open, key, default_open=False),
-                )
+    for o in shown:
+        key = f"o{o.pk}"
+        lines_by_team[o.team_id].append(
+            ObjectiveLine(
+                o,
+                full[o.pk],
+                open=o.pk in opened,
+                dimension=dimension_of.get(o.pk),
+                toggle=toggled(filters.open, key, default_open=False),
+                kr_count=len(krs[o.pk]),
             )
+        )
 
     nodes = _tree(all_teams, shown_team_ids, lines_by_team, show_company=show_company, filters=filters)
     return Cascade(
@@ -137,6 +167,18 @@ def cascade(viewer: Viewer, cycle: Cycle, *, teams: list[Team], filters: Filters
         filters=filters,
         week_ago=today - timedelta(days=7),
     )
+
+
+def _of_ambition(objectives: list[Objective], krs: dict[int, list[KrFacts]], *, stretch: bool) -> list[Objective]:
+    """The objectives with a KR of that ambition (an objective without KRs: by its own mark), each keeping
+    only those KRs in ``krs`` (changed in place), so rows and figures count the same KRs."""
+    kept = []
+    for o in objectives:
+        matching = [kr for kr in krs[o.pk] if kr.stretch == stretch]
+        if matching or (not krs[o.pk] and o.stretch == stretch):
+            krs[o.pk] = matching
+            kept.append(o)
+    return kept
 
 
 def _serves(o: Objective, dimension_of: dict[int, ValueDimension | None], dimension_id: int) -> bool:
@@ -317,7 +359,7 @@ def _header_figures(
     viewer: Viewer,
     cycle: Cycle,
     objectives: list[Objective],
-    krs: dict[int, list[KeyResult]],
+    krs: dict[int, list[KrFacts]],
     team_ids: set[int],
     *,
     today: date,
@@ -327,24 +369,29 @@ def _header_figures(
     the open stories of the shown teams. Four queries."""
     shared = [kr for o in objectives if o.visibility != Visibility.PRIVATE for kr in krs[o.pk]]
     week_ago = today - timedelta(days=7)
-    snapshots = KeyResultSnapshot.objects.filter(key_result__in=[kr.pk for kr in shared], day=week_ago)
+    snapshots = KeyResultSnapshot.objects.filter(key_result__in=[kr.pk for kr in shared], day=week_ago).values_list(
+        "status", "confidence"
+    )
     this_week, last_week = week_of(today), week_of(today) - timedelta(weeks=1)
     # Nobody checks in on KRs whose progress comes from aligned objectives, nor outside an active cycle.
     checkable = [kr for kr in shared if not kr.progress_from_aligned] if cycle.state == CycleState.ACTIVE else []
     checked: dict[date, set[int]] = defaultdict(set)
+    wanted = {kr.pk for kr in checkable}
+    # The organisation's check-ins of the two weeks (its (organisation, week) index), kept if counted.
     for kr_id, week in CheckIn.objects.filter(
-        key_result__in=[kr.pk for kr in checkable], week__in=[this_week, last_week]
+        organisation_id=viewer.organisation_id, week__in=[this_week, last_week]
     ).values_list("key_result_id", "week"):
-        checked[week].add(kr_id)
-    coverage = coverage_of(open_stories().filter(organisation_id=viewer.organisation_id, team__in=team_ids))
+        if kr_id in wanted:
+            checked[week].add(kr_id)
+    coverage = coverage_counts(open_stories().filter(organisation_id=viewer.organisation_id, team__in=team_ids))
     before = CoverageSnapshot.objects.filter(
         organisation_id=viewer.organisation_id, team__in=team_ids, day=week_ago
     ).aggregate(stories=Sum("stories"), linked=Sum("linked"))
     return figures.header_figures(
         now=[figures.KeyResultState(Status(kr.status), kr.confidence) for kr in shared],
-        week_ago=[figures.KeyResultState(Status(s.status), s.confidence) for s in snapshots],
+        week_ago=[figures.KeyResultState(Status(status), confidence) for status, confidence in snapshots],
         checked_in=(len(checked[this_week]), len(checkable)),
         checked_in_last_week=(len(checked[last_week]), len(checkable)),
-        coverage=(coverage.linked, coverage.total),
+        coverage=coverage,
         coverage_week_ago=(before["linked"], before["stories"]) if before["stories"] else None,
     )

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from dashboards.cascade import COMPANY, Filters
+from dashboards.cascade import COMMITTED, COMPANY, STRETCH, Filters
 from objectives.models import Cycle, ValueDimension
 from objectives.progress import STATUS_LABELS, Status
 from okrapp.http import Viewer
@@ -21,6 +21,7 @@ class CascadeFilterForm(forms.Form):
     team = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False)
     dimension = forms.ModelChoiceField(queryset=ValueDimension.objects.none(), required=False)
+    ambition = forms.ChoiceField(required=False, choices=[("", "All"), (COMMITTED, "Committed"), (STRETCH, "Stretch")])
     open = forms.CharField(required=False, max_length=2000)
 
     def __init__(self, data: QueryDict, *, viewer: Viewer, teams: list[Any]) -> None:
@@ -46,5 +47,6 @@ class CascadeFilterForm(forms.Form):
             team=COMPANY if team == COMPANY else int(team) if team else None,
             status=Status(status) if status else None,
             dimension=dimension.pk if dimension else None,
+            ambition=self.value("ambition"),
             open=frozenset(t for t in tokens if t and len(t) < 20),
         )

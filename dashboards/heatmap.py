@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from checkins.weeks import week_of, weeks_between
 from objectives import progress as numbers
@@ -49,6 +49,7 @@ class Heatmap:
     weeks: list[date]
     current_week: date
     groups: list[tuple[Team | None, Row]]
+    inline: bool = True  # the objective rows are on the page (else a team's row opens them)
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -56,38 +57,96 @@ def _mean(values: list[float | None]) -> float | None:
     return sum(known) / len(known) if known else None
 
 
-def heatmap(viewer: Viewer, cycle: Cycle, *, today: date) -> Heatmap:
+# Up to this many objectives, the page shows every objective's row at once; past it, a team's row opens
+# its objectives on demand (htmx), so a large company's page stays small: its rows are the teams.
+INLINE_OBJECTIVES = 40
+
+
+@dataclass(frozen=True)
+class _Past:
+    """A snapshot's figures, read as plain values (no model instances: a year of weeks is many rows)."""
+
+    status: str
+    confidence: float | None
+    progress: float | None
+
+
+def _weeks(cycle: Cycle, today: date) -> tuple[list[date], dict[date, date]]:
     weeks = weeks_between(cycle.start_date, min(cycle.end_date, today)) if today >= cycle.start_date else []
+    return weeks, {w: min(w + timedelta(days=6), today) for w in weeks}
+
+
+def _cells(
+    live: Objective | KeyResult, past: dict[date, _Past], weeks: list[date], last_days: dict[date, date], current: date
+) -> list[Cell]:
+    """This week from the live row, past weeks from the snapshot of the week's last day."""
+    cells = []
+    for w in weeks:
+        row: Any = live if w == current else past.get(last_days[w])
+        cells.append(Cell(w, Status(row.status), row.confidence, row.progress) if row else Cell(w, None, None))
+    return cells
+
+
+def _objective_snapshots(objective_ids: list[int], days: set[date]) -> dict[int, dict[date, _Past]]:
+    found: dict[int, dict[date, _Past]] = defaultdict(dict)
+    for objective_id, day, status, confidence, progress in ObjectiveSnapshot.objects.filter(
+        objective__in=objective_ids, day__in=days
+    ).values_list("objective_id", "day", "status", "confidence", "progress"):
+        found[objective_id][day] = _Past(status, confidence, progress)
+    return found
+
+
+def _key_result_rows(
+    krs: list[KeyResult], weeks: list[date], last_days: dict[date, date], current: date
+) -> dict[int, list[Row]]:
+    """Each objective's KR rows, for these KRs. One query (their snapshots)."""
+    past: dict[int, dict[date, _Past]] = defaultdict(dict)
+    for kr_id, day, status, confidence, progress in KeyResultSnapshot.objects.filter(
+        key_result__in=[kr.pk for kr in krs], day__in=set(last_days.values())
+    ).values_list("key_result_id", "day", "status", "confidence", "progress"):
+        past[kr_id][day] = _Past(status, confidence, progress)
+    rows: dict[int, list[Row]] = defaultdict(list)
+    for kr in krs:
+        rows[kr.objective_id].append(Row(kr.title, _cells(kr, past[kr.pk], weeks, last_days, current), key_result=kr))
+    return rows
+
+
+def key_result_rows(objective: Objective, *, today: date) -> list[Row]:
+    """The rows of one objective's KRs (the caller has checked the viewer may see the objective). Two
+    queries."""
+    weeks, last_days = _weeks(objective.cycle, today)
+    krs = list(KeyResult.objects.filter(objective=objective).order_by("position", "pk"))
+    return _key_result_rows(krs, weeks, last_days, week_of(today))[objective.pk]
+
+
+def heatmap(
+    viewer: Viewer,
+    cycle: Cycle,
+    *,
+    today: date,
+    objective_rows: bool | None = None,
+    key_result_rows_too: bool = False,
+    team_id: int | Literal["all"] | None = "all",
+) -> Heatmap:
+    """The heatmap of ``cycle`` for ``viewer``. Team rows always; objective rows when ``objective_rows``
+    (by default: when the cycle has at most INLINE_OBJECTIVES objectives the viewer may see); KR rows only
+    with ``key_result_rows_too`` (else an objective's row opens them on demand). ``team_id`` keeps one
+    group (None: the company's), for the rows a team's row opens. A fixed number of queries."""
+    weeks, last_days = _weeks(cycle, today)
     current = week_of(today)
     objectives = list(visible_objectives(viewer).filter(cycle=cycle).select_related("team").order_by("title"))
-    krs: dict[int, list[KeyResult]] = defaultdict(list)
-    for kr in KeyResult.objects.filter(objective__in=[o.pk for o in objectives]).order_by("position", "pk"):
-        krs[kr.objective_id].append(kr)
-    last_days = {w: min(w + timedelta(days=6), today) for w in weeks}
-    wanted_days = set(last_days.values())
-    objective_snaps = {
-        (s.objective_id, s.day): s
-        for s in ObjectiveSnapshot.objects.filter(objective__in=[o.pk for o in objectives], day__in=wanted_days)
-    }
-    kr_snaps = {
-        (s.key_result_id, s.day): s
-        for s in KeyResultSnapshot.objects.filter(
-            key_result__in=[kr.pk for rows in krs.values() for kr in rows], day__in=wanted_days
-        )
-    }
-
-    def cells_of(live: Objective | KeyResult, snaps: dict[tuple[int, date], Any], key: int) -> list[Cell]:
-        """This week from the live row, past weeks from the snapshot of the week's last day."""
-        cells = []
-        for w in weeks:
-            row = live if w == current else snaps.get((key, last_days[w]))
-            cells.append(Cell(w, Status(row.status), row.confidence, row.progress) if row else Cell(w, None, None))
-        return cells
-
+    if team_id != "all":
+        objectives = [o for o in objectives if o.team_id == team_id]
+    inline = len(objectives) <= INLINE_OBJECTIVES if objective_rows is None else objective_rows
+    past = _objective_snapshots([o.pk for o in objectives], set(last_days.values()))
+    krs: dict[int, list[Row]] = defaultdict(list)
+    if key_result_rows_too:
+        all_krs = list(KeyResult.objects.filter(objective__in=[o.pk for o in objectives]).order_by("position", "pk"))
+        krs = _key_result_rows(all_krs, weeks, last_days, current)
     rows_by_team: dict[int | None, list[Row]] = defaultdict(list)
     for o in objectives:
-        children = [Row(kr.title, cells_of(kr, kr_snaps, kr.pk), key_result=kr) for kr in krs[o.pk]]
-        rows_by_team[o.team_id].append(Row(o.title, cells_of(o, objective_snaps, o.pk), objective=o, children=children))
+        cells = _cells(o, past[o.pk], weeks, last_days, current)
+        rows_by_team[o.team_id].append(Row(o.title, cells, objective=o, children=krs[o.pk]))
 
     def group(label: str, rows: list[Row]) -> Row:
         counted = [r for r in rows if r.objective is not None and r.objective.visibility != Visibility.PRIVATE]
@@ -101,7 +160,7 @@ def heatmap(viewer: Viewer, cycle: Cycle, *, today: date) -> Heatmap:
                     _mean([c.confidence for c in members]),
                 )
             )
-        return Row(label, cells, children=rows)
+        return Row(label, cells, children=rows if inline else [])
 
     teams = {o.team.pk: o.team for o in objectives if o.team is not None}
     ordered = sorted(teams.values(), key=lambda t: _tree_key(t, teams))
@@ -110,7 +169,7 @@ def heatmap(viewer: Viewer, cycle: Cycle, *, today: date) -> Heatmap:
         groups.append((None, group("Company", rows_by_team[None])))
     for team in ordered:
         groups.append((team, group(team.name, rows_by_team[team.pk])))
-    return Heatmap(cycle=cycle, weeks=weeks, current_week=current, groups=groups)
+    return Heatmap(cycle=cycle, weeks=weeks, current_week=current, groups=groups, inline=inline)
 
 
 def _tree_key(team: Team, teams: dict[int, Team]) -> tuple[str, ...]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from backlog.access import can_plan
 from dashboards import cascade, heatmap, selectors
 from dashboards.forms import CascadeFilterForm
+from objectives.access import access_objective
 from objectives.models import Cycle
 from objectives.selectors import default_cycle, scope_teams
 from okrapp.access import access_team
@@ -45,11 +46,45 @@ def heatmap_page(request: AuthedHttpRequest) -> HttpResponse:
     viewer = request.viewer
     today = org_today(viewer.organisation)
     cycles, cycle = _chosen_cycle(request, today)
-    data = heatmap.heatmap(viewer, cycle, today=today) if cycle else None
+    expand_all = request.GET.get("expand") == "all"
+    data = (
+        heatmap.heatmap(
+            viewer, cycle, today=today, objective_rows=True if expand_all else None, key_result_rows_too=expand_all
+        )
+        if cycle
+        else None
+    )
     return render(
         request,
         "dashboards/heatmap.html",
-        {"heatmap": data, "cycles": cycles, "cycle": cycle, "expand_all": request.GET.get("expand") == "all"},
+        {"heatmap": data, "cycles": cycles, "cycle": cycle, "expand_all": expand_all},
+    )
+
+
+@member_required
+def heatmap_rows(request: AuthedHttpRequest) -> HttpResponse:
+    """The rows a heatmap row opens in place (htmx): a team's objectives (``team``: its id, or
+    ``company``) or an objective's key results (``objective``)."""
+    viewer = request.viewer
+    today = org_today(viewer.organisation)
+    objective_id = request.GET.get("objective", "")
+    if objective_id.isdigit():
+        objective = access_objective(viewer, int(objective_id))
+        rows = heatmap.key_result_rows(objective, today=today)
+        return render(
+            request,
+            "dashboards/heatmap.html#kr-rows",
+            {"row": heatmap.Row(objective.title, [], objective=objective, children=rows)},
+        )
+    _cycles, cycle = _chosen_cycle(request, today)
+    team = request.GET.get("team", "")
+    if cycle is None or not (team == "company" or team.isdigit()):
+        raise Http404("Name a team (or the company) or an objective.")
+    team_id = None if team == "company" else access_team(viewer, int(team)).pk
+    data = heatmap.heatmap(viewer, cycle, today=today, objective_rows=True, team_id=team_id)
+    group = data.groups[0][1] if data.groups else heatmap.Row("", [])
+    return render(
+        request, "dashboards/heatmap.html#objective-rows", {"group": group, "heatmap": data, "team_key": team}
     )
 
 

@@ -18,6 +18,7 @@ import pghistory
 
 from backlog.models import EpicLink, Story, StoryLink
 from checkins.models import CheckIn
+from comments.models import Comment
 from objectives.models import KeyResult, Objective
 from okrapp.models import Membership, TeamMembership
 
@@ -30,6 +31,7 @@ StoryLinkEvent: Any
 EpicLinkEvent: Any
 MembershipEvent: Any
 TeamMembershipEvent: Any
+CommentEvent: Any
 
 
 def _trackers() -> tuple[pghistory.RowEvent, ...]:
@@ -82,6 +84,7 @@ LINK_FIELDS = ("key_result", "impact_share", "impact_amount", "note")
 STORY_FIELDS = ("team", "epic", "sprint", "title", "description", "points", "status", "assignee")
 MEMBERSHIP_FIELDS = ("organisation", "user", "role", "job_title", "deactivated_at")
 TEAM_MEMBERSHIP_FIELDS = ("team", "membership", "role")
+COMMENT_FIELDS = ("author", "body", "key_result", "checkin", "epic", "edited_at", "deleted_at")
 
 NOT_RECORDED = {
     "objective": {
@@ -107,6 +110,7 @@ NOT_RECORDED = {
         "email_reminders", "email_digest", "email_mentions",  # the person's own e-mail preferences
     },
     "team membership": {"id", "created_at"},
+    "comment": {"id", "organisation", "created_at"},
 }  # fmt: skip
 
 
@@ -154,5 +158,11 @@ class TrackedMembership(Membership):
 
 @_tracked("TeamMembershipEvent", TEAM_MEMBERSHIP_FIELDS)
 class TrackedTeamMembership(TeamMembership):
+    class Meta:
+        proxy = True
+
+
+@_tracked("CommentEvent", COMMENT_FIELDS)
+class TrackedComment(Comment):
     class Meta:
         proxy = True

@@ -166,6 +166,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "parent",
             "value_dimension",
             "contributes_to",
+            "stretch",
             "progress",
             "confidence",
             "status",
@@ -186,6 +187,7 @@ class ObjectiveInput(ScopedInput):
             "parent",
             "value_dimension",
             "contributes_to",
+            "stretch",
         )
         extra_kwargs = {
             "team": {"required": False, "allow_null": True},
@@ -236,6 +238,7 @@ class ObjectiveResource(Resource):
         "parent",
         "value_dimension",
         "contributes_to",
+        "stretch",
     )
 
     def visible(self) -> QuerySet[Objective]:
@@ -360,6 +363,7 @@ class ExchangeKeyResult(serializers.Serializer):
     unit = serializers.CharField(max_length=20, required=False, allow_blank=True)
     owner = serializers.EmailField(required=False, allow_null=True)
     weight = serializers.FloatField(required=False)
+    stretch = serializers.BooleanField(required=False, help_text="A stretch KR: 0.7 at the end is a success.")
 
 
 class ExchangeObjective(serializers.Serializer):
@@ -369,6 +373,7 @@ class ExchangeObjective(serializers.Serializer):
     owner = serializers.EmailField(required=False)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     state = serializers.ChoiceField(choices=ObjectiveState.choices, required=False)
+    stretch = serializers.BooleanField(required=False, help_text="A stretch objective: all its KRs read as stretch.")
     key_results = ExchangeKeyResult(many=True)
 
 

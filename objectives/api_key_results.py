@@ -69,6 +69,12 @@ class KeyResultSerializer(serializers.ModelSerializer):
     delivery_confidence = serializers.SerializerMethodField(
         help_text="0–1: can the team deliver the linked open work before the cycle ends, at its velocity."
     )
+    reads_as_stretch = serializers.BooleanField(
+        read_only=True, help_text="Stretch by its own mark or its objective's: 0.7 at the end is a success."
+    )
+    grade_success = serializers.SerializerMethodField(
+        help_text="Whether its grade is a success (0.7 for a stretch KR, 1.0 otherwise); null before grading."
+    )
     # A guest does not see other teams' health metrics: their ids are left out (KeyResultResource.context_for).
     kfis = serializers.SerializerMethodField(help_text="Its key failure indicators, those you may see.")
 
@@ -80,6 +86,8 @@ class KeyResultSerializer(serializers.ModelSerializer):
             "position",
             "last_checkin_at",
             "grade",
+            "reads_as_stretch",
+            "grade_success",
             "progress",
             "expected_progress",
             "status",
@@ -103,6 +111,12 @@ class KeyResultSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_kfis(self, kr: KeyResult) -> list[int]:
         return [metric.pk for metric in kr.kfis.all() if metric.pk in self.context["visible_metrics"]]
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_grade_success(self, kr: KeyResult) -> bool | None:
+        if kr.grade is None:
+            return None
+        return numbers.grade_is_success(kr.grade, stretch=kr.reads_as_stretch)
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_delivery_confidence(self, kr: KeyResult) -> float | None:

@@ -100,6 +100,7 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         parent: Objective | None = None,
         visibility: str = "company",
         contributes: tuple[Any, ...] = (),
+        stretch: bool = False,
     ) -> Objective:
         return services.objective_create(
             organisation=org,
@@ -112,6 +113,7 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
             parent=parent,
             value_dimension=dims.get(dimension or ""),
             contributes_to=contributes,
+            stretch=stretch,
         )
 
     def kr(obj: Objective, title: str, owner: Membership | None, **fields: Any) -> Any:
@@ -123,11 +125,11 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
         "Become the easiest way for small businesses to get paid", ceo, cycle=year, dimension="Customer value"
     )
     kr(mission, "Net revenue retention", ceo, start_value=98, target_value=110, current_value=104, unit="%")
-    kr(mission, "Paying customers", vp, start_value=2400, target_value=4000, current_value=3350)
+    kr(mission, "Paying customers", vp, start_value=2400, target_value=4000, current_value=3350, stretch=True)
     kr(mission, "Payments processed per month", cto, start_value=40, target_value=75, current_value=61, unit="M €")
 
     delight = objective("Delight customers at every payment", ceo, dimension="Customer value", parent=mission)
-    nps = kr(delight, "Net Promoter Score", ceo, start_value=32, target_value=45, current_value=38)
+    nps = kr(delight, "Net Promoter Score", ceo, start_value=32, target_value=45, current_value=38, stretch=True)
     conversion = kr(
         delight,
         "Checkout and app experience from the teams' objectives",
@@ -163,7 +165,8 @@ def load_demo(organisation: Organisation, *, today: date) -> str:
     kr(reliable, "Uptime", cto, kind="guardrail", bound=99.95, bound_keep="above", current_value=99.97, unit="%")
     kr(reliable, "Sev-1 incidents per month", cto, start_value=4, target_value=1, current_value=2)
     kr(reliable, "Mean time to restore", cto, start_value=90, target_value=30, current_value=55, unit="min")
-    bets = objective("Learn fast from new bets", cto, dimension="Innovation")
+    # Ambitious on purpose: every KR of it reads as stretch (0.7 at the end is a success).
+    bets = objective("Learn fast from new bets", cto, dimension="Innovation", stretch=True)
     kr(
         bets,
         "Experiments validated with customers",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from objectives.models import (
     Cycle,
@@ -47,6 +48,14 @@ def people_of(organisation_id: int) -> Any:
     return Membership.objects.filter(organisation_id=organisation_id).select_related("user").order_by("user__full_name")
 
 
+def offered_people(people: Any, chosen: Any) -> Any:
+    """Deactivated people are not offered, except those already chosen (a deactivated owner stays
+    until someone picks another, so saving an unrelated change does not drop them)."""
+    values = chosen if isinstance(chosen, list | tuple | set) else [chosen]
+    keep = {getattr(value, "pk", value) for value in values if value not in (None, "")}
+    return people.filter(Q(deactivated_at=None) | Q(pk__in=keep))
+
+
 class ObjectiveForm(VersionedForm):
     title = forms.CharField(
         label="Objective", max_length=200, help_text="Qualitative and inspiring: where do you want to be?"
@@ -81,6 +90,11 @@ class ObjectiveForm(VersionedForm):
         help_text="Key results of other objectives this one moves (cross-team alignment).",
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
+    stretch = forms.BooleanField(
+        label="Stretch objective",
+        required=False,
+        help_text="Ambitious on purpose: 0.7 at the end is a success.",
+    )
 
     def __init__(
         self,
@@ -93,7 +107,8 @@ class ObjectiveForm(VersionedForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = people if people is not None else people_of(organisation_id)  # type: ignore[attr-defined]
+        people = people if people is not None else people_of(organisation_id)
+        self.fields["owner"].queryset = offered_people(people, self.initial.get("owner"))  # type: ignore[attr-defined]
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
         self.fields["contributes_to"].queryset = contributions  # type: ignore[attr-defined]
         self.fields["value_dimension"].queryset = ValueDimension.objects.filter(  # type: ignore[attr-defined]
@@ -174,12 +189,21 @@ class KeyResultForm(VersionedForm, forms.ModelForm):
         }
 
     def __init__(
-        self, *args: Any, organisation_id: int, people: Any = None, metrics: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        organisation_id: int,
+        people: Any = None,
+        metrics: Any = None,
+        objective_stretch: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if objective_stretch:  # objectives.progress.is_stretch: the objective's mark covers all its KRs
+            self.fields["stretch"].label = "Stretch (inherited from the objective)"
+            self.fields["stretch"].help_text = "The objective is a stretch, so this key result reads as stretch too."
         people = people if people is not None else people_of(organisation_id)
-        self.fields["owner"].queryset = people  # type: ignore[attr-defined]
-        self.fields["contributors"].queryset = people  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = offered_people(people, self.initial.get("owner"))  # type: ignore[attr-defined]
+        self.fields["contributors"].queryset = offered_people(people, self.initial.get("contributors") or [])  # type: ignore[attr-defined]
         self.fields["kfis"].queryset = (  # type: ignore[attr-defined]
             metrics
             if metrics is not None

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from objectives.progress import Bound, Direction, Kind, Light, Status
+from objectives.progress import Bound, Direction, Kind, Light, Status, is_stretch
 from okrapp.models import Membership, Organisation, Team
 from okrapp.search_vectors import weighted_vector
 
@@ -249,6 +249,12 @@ class KeyResult(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def reads_as_stretch(self) -> bool:
+        """Its effective ambition (objectives.progress.is_stretch): marked itself or by its objective.
+        Load the objective with it (select_related / prefetch) where KRs are listed."""
+        return is_stretch(key_result_stretch=self.stretch, objective_stretch=self.objective.stretch)
 
 
 class HealthMetric(models.Model):

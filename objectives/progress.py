@@ -375,6 +375,12 @@ def check_grade(grade: float) -> None:
         raise ValueError("A grade lies between 0.0 and 1.0.")
 
 
+def is_stretch(*, key_result_stretch: bool, objective_stretch: bool) -> bool:
+    """A KR's effective ambition, the one rule every page, grade, filter and API reads: it is a stretch
+    KR when it is marked stretch or its objective is (a stretch objective makes all its KRs stretch)."""
+    return key_result_stretch or objective_stretch
+
+
 def grade_is_success(grade: float, *, stretch: bool) -> bool:
     """0.7 on a stretch KR is success; a committed KR succeeds when it is met (1.0)."""
     check_grade(grade)

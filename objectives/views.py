@@ -177,6 +177,7 @@ def objective_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "parent": objective.parent_id,
         "value_dimension": objective.value_dimension_id,
         "contributes_to": list(objective.contributes_to.values_list("pk", flat=True)),
+        "stretch": objective.stretch,
     }
     form = _objective_form(request, cycle=objective.cycle, team=objective.team, objective=objective, initial=initial)
     if request.method == "GET":
@@ -247,7 +248,9 @@ def key_result_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     objective = access_objective(request.viewer, pk, write=True)
     if objective.cycle.state == CycleState.CLOSED:
         raise PermissionDenied("This objective's cycle is closed.")
-    form = _key_result_form(request, initial={"owner": request.viewer.membership.pk, "weight": 1})
+    form = _key_result_form(
+        request, initial={"owner": request.viewer.membership.pk, "weight": 1}, objective_stretch=objective.stretch
+    )
     if request.method == "POST" and form.is_valid():
         try:
             kr = services.key_result_create(
@@ -272,7 +275,7 @@ def key_result_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def key_result_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     kr = access_key_result(request.viewer, pk, write=True)
     _refuse_closed(kr.objective.cycle)
-    form = _key_result_form(request, instance=kr)
+    form = _key_result_form(request, instance=kr, objective_stretch=kr.objective.stretch)
     if request.method == "GET":
         form_open(form, kr)
     if request.method == "POST" and form.is_valid():
@@ -325,7 +328,9 @@ def key_result_context(
         else None,
         "grade_form": grade_form
         or (GradeForm(initial={"grade": kr.grade, "grade_reason": kr.grade_reason}) if is_editor and closed else None),
-        "grade_success": numbers.grade_is_success(kr.grade, stretch=kr.stretch) if kr.grade is not None else None,
+        "grade_success": numbers.grade_is_success(kr.grade, stretch=kr.reads_as_stretch)
+        if kr.grade is not None
+        else None,
         "panels": key_result_panels(viewer, kr),
     }
 

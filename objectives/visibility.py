@@ -60,5 +60,13 @@ def visible_key_results(viewer: Viewer) -> QuerySet[KeyResult]:
     )
 
 
+def visible_key_result_ids(viewer: Viewer, ids: set[int]) -> set[int]:
+    """Which of these KRs the viewer may see: one small query, for a page that found KR ids through
+    links first (cheaper than joining every link to the whole visibility rule)."""
+    if not ids:
+        return set()
+    return set(visible_key_results(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def can_see(viewer: Viewer, objective: Objective) -> bool:
     return visible_objectives(viewer).filter(pk=objective.pk).exists()

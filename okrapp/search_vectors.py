@@ -7,14 +7,15 @@ language a company writes in: "onboard" finds "onboarding".
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import CombinedSearchVector, SearchVector
+from django.contrib.postgres.search import SearchVector
+from django.db.models import Expression
 
 SEARCH_CONFIG = "simple"
 
 
-def weighted_vector(title: str, *texts: str) -> SearchVector | CombinedSearchVector:
+def weighted_vector(title: str, *texts: str) -> Expression:
     """The title weighs A, the other texts B (a match in the title ranks first)."""
-    vector: SearchVector | CombinedSearchVector = SearchVector(title, config=SEARCH_CONFIG, weight="A")
+    vector: Expression = SearchVector(title, config=SEARCH_CONFIG, weight="A")
     if texts:
         vector = vector + SearchVector(*texts, config=SEARCH_CONFIG, weight="B")
     return vector

@@ -63,8 +63,8 @@ def person_add(
     return membership
 
 
-def send_set_password_email(*, user: User, invited_by: User, site_url: str) -> None:
-    """The welcome e-mail with a one-time link to choose a password (Django's reset token)."""
+def set_password_link(*, user: User, site_url: str) -> str:
+    """A one-time link to choose a password (Django's reset token, valid PASSWORD_RESET_TIMEOUT)."""
     path = reverse(
         "password_reset_confirm",
         kwargs={
@@ -72,7 +72,13 @@ def send_set_password_email(*, user: User, invited_by: User, site_url: str) -> N
             "token": default_token_generator.make_token(user),
         },
     )
-    context = {"user": user, "invited_by": invited_by, "link": f"{site_url}{path}", "site_url": site_url}
+    return f"{site_url}{path}"
+
+
+def send_set_password_email(*, user: User, invited_by: User, site_url: str) -> None:
+    """The welcome e-mail with a one-time link to choose a password (Django's reset token)."""
+    link = set_password_link(user=user, site_url=site_url)
+    context = {"user": user, "invited_by": invited_by, "link": link, "site_url": site_url}
     send_mail(
         subject=render_to_string("okrapp/email/invitation_subject.txt", context).strip(),
         message=render_to_string("okrapp/email/invitation.txt", context),
@@ -90,12 +96,15 @@ def membership_change(
         # Lock the organisation's admins so two demotions at once cannot both pass the check.
         admins = list(
             Membership.objects.select_for_update(of=("self",))
-            .filter(organisation_id=membership.organisation_id, role=CompanyRole.ADMIN)
+            # A deactivated admin cannot sign in: only active admins keep the organisation administered.
+            .filter(organisation_id=membership.organisation_id, role=CompanyRole.ADMIN, deactivated_at=None)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
         if role != CompanyRole.ADMIN and admins == [membership.pk]:
-            raise ValidationError({"role": "The organisation needs at least one admin: make someone else admin first."})
+            raise ValidationError(
+                {"role": "The organisation needs at least one admin who can sign in: make someone else admin first."}
+            )
         previous = Membership.objects.filter(pk=membership.pk).values_list("role", flat=True).get()
         membership.role = role
         membership.job_title = job_title.strip()

@@ -7,6 +7,7 @@ the entry points turn into one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "backlog",
     "checkins",
     "dashboards",
+    "comments",  # comments and @mentions on key results, check-ins and epics; nothing imports it
     "history",  # after the apps it tracks (objectives, key results, check-ins, links, memberships)
 ]
 
@@ -148,6 +150,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # a set-password link for a new person lasts three days
+# The public sign-up page (/signup/: a new organisation and its admin); off, it answers 404. Attempts
+# per client address are throttled at SIGNUP_RATE (DRF's rate syntax: 10/hour).
+SIGNUP_ENABLED = env.get_bool("SIGNUP_ENABLED", False)
+SIGNUP_RATE = env.get_str("SIGNUP_RATE", "10/hour") or "10/hour"
+if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", SIGNUP_RATE):
+    raise ConfigError(f"SIGNUP_RATE must look like 10/hour (a count per second, minute, hour or day): {SIGNUP_RATE!r}")
 
 # Sessions expire: after SESSION_HOURS of inactivity (the cookie is renewed on every request).
 SESSION_COOKIE_AGE = env.get_int("SESSION_HOURS", 12, minimum=1) * 3600

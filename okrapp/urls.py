@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from okrapp import views, views_security, views_tokens, views_webhooks
+from okrapp import views, views_notifications, views_people, views_security, views_tokens, views_webhooks
 from okrapp.forms import SetPasswordLinkForm
+from okrapp.views_signup import signup
 
 account_patterns: list[URLPattern | URLResolver] = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -16,10 +17,14 @@ account_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include(account_patterns)),
+    path("signup/", signup, name="signup"),
     path("people/", views.people_list, name="people_list"),
     path("people/add/", views.person_add, name="person_add"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/unlock/", views_security.person_unlock, name="person_unlock"),
+    path("people/<int:pk>/deactivate/", views_people.person_deactivate, name="person_deactivate"),
+    path("people/<int:pk>/reactivate/", views_people.person_reactivate, name="person_reactivate"),
+    path("people/<int:pk>/handover/", views_people.person_handover, name="person_handover"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/add/", views.team_add, name="team_add"),
     path("teams/<int:pk>/people/", views.team_people, name="team_people"),
@@ -30,6 +35,8 @@ urlpatterns = [
     path("system/", views.system_status, name="system_status"),
     path("notifications/", views.notifications, name="notifications"),
     path("profile/tokens/", views_tokens.api_tokens, name="api_tokens"),
+    path("profile/notifications/", views_notifications.notification_settings, name="notification_settings"),
+    path("unsubscribe/<str:token>/", views_notifications.unsubscribe_view, name="unsubscribe"),
     path("profile/tokens/<int:pk>/revoke/", views_tokens.api_token_revoke_view, name="api_token_revoke"),
     path("settings/", views.organisation_settings, name="organisation_settings"),
     path("settings/security-log/", views_security.security_log, name="security_log"),
@@ -42,6 +49,7 @@ urlpatterns = [
     path("", include("checkins.urls")),
     path("", include("backlog.urls")),
     path("", include("dashboards.urls")),
+    path("", include("comments.urls")),
     path("api/", include("okrapp.api_urls")),
     path("admin/", admin.site.urls),
 ]

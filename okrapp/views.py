@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -39,6 +41,9 @@ class LoginView(auth_views.LoginView):
         response.status_code = 422
         return response
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {"signup_enabled": settings.SIGNUP_ENABLED}
+
 
 @member_required
 def home(request: AuthedHttpRequest) -> HttpResponse:
@@ -57,8 +62,9 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
 
 @directory_required
 def people_list(request: AuthedHttpRequest) -> HttpResponse:
-    people = selectors.people_directory(request.viewer.organisation)
-    return render(request, "okrapp/people_list.html", {"people": people})
+    status = "deactivated" if request.GET.get("status") == "deactivated" else "active"
+    people = selectors.people_directory(request.viewer.organisation).filter(deactivated_at__isnull=status == "active")
+    return render(request, "okrapp/people_list.html", {"people": people, "status": status})
 
 
 @admin_required

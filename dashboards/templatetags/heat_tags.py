@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from dashboards.heatmap import Cell
 from objectives.progress import Status
@@ -22,25 +22,31 @@ SYMBOL = {
 }
 
 
-@register.inclusion_tag("dashboards/partials/_heat_cell.html")
-def heat_cell(cell: Cell, url: str = "", week_anchor: bool = False) -> dict[str, Any]:
-    """``week_anchor``: the link goes to that week's row of the check-in history (a KR's page)."""
+@register.simple_tag
+def heat_cell(cell: Cell, url: str = "", week_anchor: bool = False) -> SafeString:
+    """One ``<td>``: the status symbol and the confidence, the figures in words (title and screen
+    readers). Built in Python, not an included template: a large heatmap has thousands of cells.
+    ``week_anchor``: the link goes to that week's row of the check-in history (a KR's page)."""
+    if cell.status is None:
+        return mark_safe(EMPTY)  # noqa: S308 - a constant
     if week_anchor and url:
         url = f"{url}#week-{cell.week:%Y-%m-%d}"
-    if cell.status is None:
-        return {"empty": True, "week": cell.week}
     status = Status(cell.status)
-    words = STATUS_LABELS[status].lower()
-    figures = [words]
+    figures = [STATUS_LABELS[status].lower()]
     if cell.confidence is not None:
         figures.append(f"confidence {cell.confidence:.2f}".rstrip("0").rstrip("."))
     if cell.progress is not None:
         figures.append(f"progress {round(cell.progress * 100)} %")
-    return {
-        "empty": False,
-        "css": STATUS_CLASS[status],
-        "symbol": SYMBOL[status],
-        "confidence": "" if cell.confidence is None else f"{cell.confidence:.1f}",
-        "title": f"Week of {cell.week:%a} {cell.week.day} {cell.week:%b}: " + ", ".join(figures),
-        "url": url,
-    }
+    title = f"Week of {cell.week:%a} {cell.week.day} {cell.week:%b}: " + ", ".join(figures)
+    confidence = "" if cell.confidence is None else f" {cell.confidence:.1f}"
+    inner = format_html(
+        '<span aria-hidden="true">{}</span>{}<span class="visually-hidden">{}</span>', SYMBOL[status], confidence, title
+    )
+    if url:
+        inner = format_html('<a href="{}" title="{}">{}</a>', url, title, inner)
+    else:
+        inner = format_html('<span title="{}">{}</span>', title, inner)
+    return format_html('<td class="heat heat-{}">{}</td>', STATUS_CLASS[status], inner)
+
+
+EMPTY = '<td class="heat heat-empty"><span class="visually-hidden">No data</span></td>'

@@ -1,9 +1,10 @@
 """A cycle's OKRs as JSON, out and in, in the seed's shape extended:
 
     [{"objective": "Customers love paying us", "description": "", "team": "Checkout" | null,
-      "owner": "ada@example.com", "visibility": "company", "state": "active",
+      "owner": "ada@example.com", "visibility": "company", "state": "active", "stretch": false,
       "key_results": [{"metric": "p95 latency", "kind": "metric", "start": 800, "target": 300,
-                       "current": 550, "unit": "ms", "owner": "ada@example.com", "weight": 1}]}]
+                       "current": 550, "unit": "ms", "owner": "ada@example.com", "weight": 1,
+                       "stretch": true}]}]
 
 A guardrail carries "bound" and "keep" ("above" / "below") instead of start and target; a
 milestone carries "done". The import is all or nothing: every row is checked first, and the answer
@@ -49,6 +50,7 @@ def cycle_export(viewer: Viewer, cycle: Cycle) -> list[dict[str, Any]]:
                 "owner": o.owner.user.email,
                 "visibility": o.visibility,
                 "state": o.state,
+                "stretch": o.stretch,
                 "key_results": [_kr_row(kr) for kr in o.key_results.all()],
             }
         )
@@ -63,7 +65,12 @@ def _kr_row(kr: Any) -> dict[str, Any]:
         row |= {"bound": kr.bound, "keep": kr.bound_keep, "current": kr.current_value}
     else:
         row |= {"done": kr.done}
-    return row | {"unit": kr.unit, "owner": kr.owner.user.email if kr.owner else None, "weight": kr.weight}
+    return row | {
+        "unit": kr.unit,
+        "owner": kr.owner.user.email if kr.owner else None,
+        "weight": kr.weight,
+        "stretch": kr.stretch,
+    }
 
 
 def _number(value: Any, *, required: bool) -> tuple[float | None, str | None]:
@@ -158,6 +165,9 @@ def _plan_objective(
     state = row.get("state") or ObjectiveState.DRAFT
     if state not in ObjectiveState.values:
         errors["state"] = "Choose draft, active or closed."
+    stretch = row.get("stretch", False)
+    if not isinstance(stretch, bool):
+        errors["stretch"] = "Give true or false."
     key_results = row.get("key_results", [])
     plans: list[dict[str, Any]] = []
     if not isinstance(key_results, list):
@@ -177,6 +187,7 @@ def _plan_objective(
         "owner": owner,
         "visibility": visibility,
         "state": state,
+        "stretch": stretch is True,
         "key_results": plans,
     }, errors
 
@@ -198,7 +209,16 @@ def _plan_key_result(row: Any, people: dict[str, Membership]) -> tuple[dict[str,
     weight, error = _number(row.get("weight", 1), required=True)
     if error:
         errors["weight"] = error
-    fields: dict[str, Any] = {"title": title, "kind": kind, "unit": unit, "weight": weight or 1.0}
+    stretch = row.get("stretch", False)
+    if not isinstance(stretch, bool):
+        errors["stretch"] = "Give true or false."
+    fields: dict[str, Any] = {
+        "title": title,
+        "kind": kind,
+        "unit": unit,
+        "weight": weight or 1.0,
+        "stretch": stretch is True,
+    }
     if kind == Kind.METRIC:
         for name, field, required in (
             ("start", "start_value", False),

@@ -97,6 +97,7 @@ def objective_create(
     parent: Objective | None = None,
     value_dimension: ValueDimension | None = None,
     contributes_to: Iterable[KeyResult] = (),
+    stretch: bool = False,
 ) -> Objective:
     contributes = list(contributes_to)
     _check_objective(
@@ -120,6 +121,7 @@ def objective_create(
         state=state,
         parent=parent,
         value_dimension=value_dimension,
+        stretch=stretch,
     )
     objective.contributes_to.set(contributes)
     # Its own numbers are the defaults until it has KRs; the aligned KRs above it count it from now on.
@@ -139,6 +141,7 @@ def objective_update(
     parent: Objective | None = None,
     value_dimension: ValueDimension | None = None,
     contributes_to: Iterable[KeyResult] = (),
+    stretch: bool = False,
 ) -> Objective:
     objective = Objective.objects.select_for_update().get(pk=objective.pk)
     contributes = list(contributes_to)
@@ -158,7 +161,7 @@ def objective_update(
     closing = state == ObjectiveState.CLOSED and objective.state != ObjectiveState.CLOSED
     objective.title, objective.description, objective.owner = title.strip(), description.strip(), owner
     objective.visibility, objective.state, objective.parent = visibility, state, parent
-    objective.value_dimension = value_dimension
+    objective.value_dimension, objective.stretch = value_dimension, stretch
     objective.save()
     objective.contributes_to.set(contributes)
     if closing:  # none if it is private (checked there)

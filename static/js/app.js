@@ -97,11 +97,22 @@ document.addEventListener("drop", (event) => {
   htmx.ajax("POST", card.dataset.moveUrl, { source: card, target: "#board", swap: "outerHTML", values: values });
 });
 
-// Heatmap: a button on an objective's row shows or hides its key results' rows.
+// Heatmap: a button on an objective's row shows or hides its key results' rows, one on a team's row its
+// objectives' rows (and the key results of those left open). Rows not on the page yet come by htmx on
+// the first click (hx-trigger="click once").
 document.addEventListener("click", (event) => {
-  const button = event.target.closest && event.target.closest("[data-toggle-rows]");
+  const button = event.target.closest && event.target.closest("[data-toggle-rows], [data-toggle-group]");
   if (!button) return;
   const open = button.getAttribute("aria-expanded") !== "true";
   button.setAttribute("aria-expanded", String(open));
-  document.querySelectorAll(`[data-row-of="${button.dataset.toggleRows}"]`).forEach((row) => { row.hidden = !open; });
+  if (button.dataset.toggleRows) {
+    document.querySelectorAll(`[data-row-of="${button.dataset.toggleRows}"]`).forEach((row) => { row.hidden = !open; });
+    return;
+  }
+  const group = button.closest("tbody");
+  group.querySelectorAll("tr.heat-objective").forEach((row) => { row.hidden = !open; });
+  group.querySelectorAll("tr.heat-kr").forEach((row) => {
+    const owner = group.querySelector(`[data-toggle-rows="${row.dataset.rowOf}"]`);
+    row.hidden = !open || !owner || owner.getAttribute("aria-expanded") !== "true";
+  });
 });

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -62,7 +63,9 @@ def test_six_sprints_per_delivery_team_five_closed_with_their_done_points(demo):
     organisation = Organisation.objects.get(slug="northwind")
     for team_name in ("Checkout", "Platform", "Mobile App", "Growth"):
         sprints = list(Sprint.objects.filter(team__name=team_name).order_by("start_date"))
-        assert [s.state for s in sprints] == [SprintState.CLOSED] * 5 + [SprintState.ACTIVE], team_name
+        assert [s.state for s in sprints] == [SprintState.CLOSED] * 5 + [SprintState.ACTIVE, SprintState.PLANNED]
+        assert sprints[-1].stories.count() == 3 and sprints[-1].start_date == sprints[-2].end_date + timedelta(days=1)
+        sprints = sprints[:-1]  # the planned next sprint checked, the rest as before
         active = sprints[-1]
         assert active.start_date < today <= active.end_date
         for sprint in sprints:
@@ -81,9 +84,15 @@ def test_six_sprints_per_delivery_team_five_closed_with_their_done_points(demo):
         # The active sprint's burndown has a shape: some points burnt on past days, some still open.
         burndown = selectors.sprint_burndown(active, today=today)
         past = [day for day in burndown if day.remaining is not None]
-        assert past[-1].remaining is not None and 0 < past[-1].remaining < burndown[0].ideal
+        assert past[-1].remaining is not None
+        assert 0 < past[-1].remaining < burndown[0].ideal + sum(day.added for day in burndown)  # some burnt
         assert active.stories.filter(status=StoryStatus.IN_PROGRESS).exists()
-    assert Sprint.objects.count() == 24
+        # Scope added after the start: two stories outside the commitment, a step up on the burndown.
+        late = active.stories.filter(sprint_added_at__gt=active.started_at)
+        assert late.count() == 2 and sum(day.added for day in burndown) == sum(s.points or 0 for s in late)
+        committed = sum(s.points or 0 for s in active.stories.exclude(pk__in=late))
+        assert active.committed_points == committed
+    assert Sprint.objects.count() == 28
     assert len(selectors.velocity_inputs(active.team)) == 3 and min(selectors.velocity_inputs(active.team)) > 0
 
 

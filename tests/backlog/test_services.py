@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from backlog import selectors, services
+from backlog import sprints as sprint_services
 from backlog.models import Lane, SprintState, Story, StoryStatus
 from objectives import services as objective_services
 from tests.conftest import TODAY
@@ -50,7 +51,7 @@ def test_bad_points_are_refused(cast, points, message):
 
 def test_a_sprint_ending_before_it_starts_is_refused(cast):
     with pytest.raises(ValidationError) as excinfo:
-        services.sprint_save(
+        sprint_services.sprint_save(
             organisation=cast.org, team=cast.team, name="S1", start_date=date(2026, 11, 20), end_date=date(2026, 11, 10)
         )
     assert "ends on or after" in excinfo.value.message_dict["end_date"][0]
@@ -121,7 +122,7 @@ def test_ranking_by_impact_with_reasons(cast, krs):
 def test_delivery_confidence_from_velocity(cast, krs):
     latency, _ = krs
     for i, done_points in enumerate([20, 30, 25]):
-        sprint = services.sprint_save(
+        sprint = sprint_services.sprint_save(
             organisation=cast.org,
             team=cast.team,
             name=f"S{i}",
@@ -170,7 +171,7 @@ def test_child_epics_inherit_their_higher_intent(cast):
 
 
 def test_burndown_of_a_sprint(cast):
-    sprint = services.sprint_save(
+    sprint = sprint_services.sprint_save(
         organisation=cast.org, team=cast.team, name="S9", start_date=date(2026, 11, 16), end_date=date(2026, 11, 20)
     )
     done = story(cast, "A", points=5, sprint=sprint)

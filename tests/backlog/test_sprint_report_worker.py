@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from backlog import services
+from backlog import services, sprints
 from backlog.models import SprintReport
 from objectives import services as objective_services
 from okrapp.timeutil import org_today
@@ -20,7 +20,7 @@ def test_closing_a_sprint_has_the_worker_write_its_kr_delta(cast, okrs, worker):
         objective=okrs[2], title="API p95 latency", start_value=800, target_value=300, current_value=550, today=TODAY
     )
     today = org_today(cast.org)
-    sprint = services.sprint_save(
+    sprint = sprints.sprint_save(
         organisation=cast.org,
         team=cast.team,
         name="S1",
@@ -28,14 +28,14 @@ def test_closing_a_sprint_has_the_worker_write_its_kr_delta(cast, okrs, worker):
         end_date=today,
         focus_key_results=[latency],
     )
-    services.sprint_start(sprint=sprint)
+    sprints.sprint_start(sprint=sprint)
     shipped = services.story_save(
         organisation=cast.org, team=cast.team, title="Cache the basket", points=5, sprint=sprint
     )
     services.story_save(organisation=cast.org, team=cast.team, title="Not finished", points=3, sprint=sprint)
     services.story_set_status(story=shipped, status="done")
     services.link_story(story=shipped, key_result=latency, share=0.3)
-    services.sprint_close(sprint=sprint)
+    sprints.sprint_complete(sprint=sprint)
     report = wait_for(lambda: SprintReport.objects.filter(sprint=sprint).first(), timeout=30)
     if report is None:
         worker.kill()

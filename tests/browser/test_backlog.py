@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from backlog import services
+from backlog import services, sprints
 from backlog.models import Lane, StoryLink, Theme
 from objectives import services as objective_services
 from objectives.services.snapshots import snapshots_take
@@ -31,7 +31,7 @@ def test_product_owner_links_work_moves_a_theme_and_reads_the_burndown(page, liv
         today=TODAY,
     )
     today = org_today(cast.org)
-    sprint = services.sprint_save(
+    sprint = sprints.sprint_save(
         organisation=cast.org,
         team=cast.team,
         name="Sprint 12",
@@ -40,7 +40,7 @@ def test_product_owner_links_work_moves_a_theme_and_reads_the_burndown(page, liv
         goal="Faster checkout",
         focus_key_results=[latency],
     )
-    services.sprint_start(sprint=sprint)
+    sprints.sprint_start(sprint=sprint)
     for title, points in (("Cache the basket", 5), ("Refactor logging", 3), ("Lazy-load images", 2)):
         story = services.story_save(organisation=cast.org, team=cast.team, title=title, points=points, sprint=sprint)
         if title == "Refactor logging":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from checkins import services as checkin_services
 from objectives import services as objective_services
@@ -31,7 +32,7 @@ def test_leadership_expands_an_objective_on_the_heatmap(page, live_server, cast,
     kr_row = page.locator("tr.heat-kr", has_text="Conversion")
     assert kr_row.is_hidden()
     page.get_by_role("button", name="Key results of “Checkout is fast”").click()
-    assert kr_row.is_visible()
+    expect(kr_row).to_be_visible()  # the rows come by htmx on the first click
     assert "at risk, confidence 0.5" in kr_row.inner_text()
     screenshot(page, "heatmap")
     kr_row.get_by_role("link").last.click()

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from backlog import services as backlog_services
+from backlog import sprints as backlog_sprints
 from checkins import reminders
 from checkins import services as checkin_services
 from objectives import services as objective_services
@@ -125,7 +126,7 @@ def payloads(cast):
     }
     epic = backlog_services.epic_save(organisation=org, team=cast.team, title=EPIC, theme=theme, **briefing)
     backlog_services.link_epic(epic=epic, key_result=kr, share=0.2, note=ALL)
-    sprint = backlog_services.sprint_save(
+    sprint = backlog_sprints.sprint_save(
         organisation=org,
         team=cast.team,
         name=SHORT,
@@ -134,7 +135,7 @@ def payloads(cast):
         goal=text("Goal"),
         focus_key_results=[kr],
     )
-    backlog_services.sprint_start(sprint=sprint)
+    backlog_sprints.sprint_start(sprint=sprint)
     story = backlog_services.story_save(
         organisation=org,
         team=cast.team,

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backlog import services
+from backlog import services, sprints
 from checkins import services as checkin_services
 from objectives import services as objective_services
 from okrapp.timeutil import org_today
@@ -32,7 +32,7 @@ def team_work(cast, okrs):
     )
     today = org_today(cast.org)
     for i, done_points in enumerate([10, 20, 30]):
-        sprint = services.sprint_save(
+        sprint = sprints.sprint_save(
             organisation=cast.org,
             team=cast.team,
             name=f"S{i}",
@@ -41,7 +41,7 @@ def team_work(cast, okrs):
         )
         sprint.state, sprint.completed_points = "closed", done_points
         sprint.save()
-    active = services.sprint_save(
+    active = sprints.sprint_save(
         organisation=cast.org,
         team=cast.team,
         name="Now",
@@ -49,7 +49,7 @@ def team_work(cast, okrs):
         end_date=today + timedelta(days=11),
         focus_key_results=[latency],
     )
-    services.sprint_start(sprint=active)
+    sprints.sprint_start(sprint=active)
     story = services.story_save(
         organisation=cast.org, team=cast.team, title="Cache the basket", points=40, sprint=active
     )

@@ -390,7 +390,9 @@ def test_value_dimension_list(login, cast, dimensions, django_assert_max_num_que
     assert response.status_code == 200
     page_rules(body)
     assert "<title>Value dimensions · Acme</title>" in body
-    assert body.index("Customer value") < body.index("Growth</strong>") < body.index("Efficiency")
+    assert (
+        body.index("<strong>Customer value") < body.index("<strong>Growth</strong>") < body.index("<strong>Efficiency")
+    )
     assert "They love it" in body and "Globex value" not in body
     assert "2 company objectives" in row_of(body, customer)
     assert "No objective feeds this dimension" in row_of(body, efficiency)

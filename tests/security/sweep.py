@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from backlog import services as backlog_services
+from backlog import sprints as backlog_sprints
 from backlog.models import Epic, EpicLink, ImportState, JiraImport, Sprint, Story, StoryLink, Theme
 from checkins import services as checkin_services
 from checkins.models import CheckIn, MetricReading
@@ -215,7 +216,7 @@ def build_world(cast: Any) -> World:
     sprints: dict[str, Sprint] = {}
     imports: dict[str, JiraImport] = {}
     for name, team in teams.items():
-        sprints[name] = backlog_services.sprint_save(
+        sprints[name] = backlog_sprints.sprint_save(
             organisation=org,
             team=team,
             name=f"Sweep sprint of {name}",

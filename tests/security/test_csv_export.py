@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from backlog import jira
 from backlog import services as backlog_services
+from backlog import sprints as backlog_sprints
 from objectives import services as objective_services
 from okrapp.timeutil import org_today
 
@@ -35,7 +36,7 @@ def formulas(cast, okrs):
     kr = objective_services.key_result_create(
         objective=okrs[2], title="+1 conversion", start_value=0, target_value=1, owner=cast.member, today=today
     )
-    sprint = backlog_services.sprint_save(
+    sprint = backlog_sprints.sprint_save(
         organisation=cast.org,
         team=cast.team,
         name="@sprint 12",

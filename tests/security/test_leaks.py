@@ -31,6 +31,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from backlog import services as backlog_services
+from backlog import sprints as backlog_sprints
 from backlog.models import Epic, EpicLink, Sprint, Story, StoryLink, Theme
 from checkins import digest, reminders
 from checkins import services as checkin_services
@@ -180,7 +181,7 @@ def build_public(cast) -> World:
     check_in(cast.member, latency, week=this_week - timedelta(weeks=1), value=700, confidence=0.8)
     check_in(cast.member, latency, value=550, confidence=0.5, blockers="CDN contract")
 
-    sprint = backlog_services.sprint_save(
+    sprint = backlog_sprints.sprint_save(
         organisation=org,
         team=cast.team,
         name="Sprint 47",
@@ -189,7 +190,7 @@ def build_public(cast) -> World:
         goal="Ship retries",
         focus_key_results=[latency],
     )
-    sprint = backlog_services.sprint_start(sprint=sprint)
+    sprint = backlog_sprints.sprint_start(sprint=sprint)
     epic = backlog_services.epic_save(organisation=org, team=cast.team, title="Billing revamp")
     story = backlog_services.story_save
     retries = story(organisation=org, team=cast.team, title="Retry card payments", points=3, sprint=sprint)
@@ -286,7 +287,7 @@ def add_secret(cast, world: World) -> None:
     backlog_services.link_story(story=world.migrate, key_result=hidden, share=1.0, note="Initech data room")
     backlog_services.link_epic(epic=world.epic, key_result=hidden, share=0.5, note="Initech invoices")
     world.sprint.refresh_from_db()
-    backlog_services.sprint_save(
+    backlog_sprints.sprint_save(
         organisation=org,
         team=cast.team,
         name=world.sprint.name,
@@ -431,6 +432,9 @@ def page_urls(cast, world: World) -> list[str]:
         f"/people/{cast.lead.pk}/",
         "/teams/",
         f"/teams/{t}/people/",
+        "/search/?q=acquisition",  # words of the private trail that are not marks (the page repeats the query)
+        "/search/?q=number",
+        "/search/?q=memo",
     ]
 
 
@@ -446,6 +450,7 @@ def test_every_page_and_figure_is_as_it_was_before_the_private_objective(cast, c
     # A guest and a teammate see what the member sees, or less.
     names = ("admin", "leadership", "member", "employee_elsewhere", "outsider")
     lead_urls = ["/okrs/", urls[7], "/heatmap/?expand=all", "/my-week/", f"/backlog/?team={cast.team.pk}", "/roadmap/"]
+    lead_urls.append("/search/?q=acquisition")  # the frame's search finds it for its owner
 
     def pages() -> dict[tuple[str, str], tuple[int, str]]:
         client = client_of("lead")  # first: the lead's last login (on the people pages) is then the same
@@ -692,6 +697,20 @@ def test_people_teams_and_home(cast, world, client_of):
         for url in ("/", "/people/", "/teams/", f"/people/{cast.lead.pk}/", f"/teams/{cast.team.pk}/people/"):
             _status, html = page(client_of(name), url)
             assert leaked(html) == [], (name, url)
+
+
+def test_the_frames_search_and_its_dropdown(cast, world, client_of):
+    """No word of the private trail finds any of it, on the page or in the dropdown, nor moves a count."""
+    dropdown = {"HX-Request": "true", "HX-Target": "frame-search-popup"}
+    for name in (*OTHERS, "outsider"):
+        for query in ("acquisition", "number", "memo", "head", "lawyers", "billing"):
+            seen_by(client_of, name, f"/search/?q={query}")
+            seen_by(client_of, name, f"/search/?q={query}", **dropdown)
+        text = figure_text(seen_by(client_of, name, "/search/?q=acquisition"))
+        assert "Nothing matches “acquisition”" in text, name
+    lead = client_of("lead")
+    assert SECRET in lead.get("/search/?q=acquisition").content.decode()
+    assert HIDDEN_KR in lead.get("/search/?q=number", headers=dropdown).content.decode()
 
 
 # --- Another organisation ----------------------------------------------------------------------------
