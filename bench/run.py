@@ -93,6 +93,14 @@ def _session(user: Any) -> str:
     return str(store.session_key)
 
 
+def _viewer(user: Any) -> Any:
+    from okrapp.http import Viewer
+
+    viewer = Viewer.load(user)
+    assert viewer is not None, "every generated person has a membership"
+    return viewer
+
+
 def _cast(slug: str) -> dict[str, Any]:
     """Who the measured pages are seen by, and the ids they open."""
     from django.conf import settings
@@ -100,6 +108,7 @@ def _cast(slug: str) -> dict[str, Any]:
 
     from backlog.models import Sprint
     from objectives.models import KeyResult
+    from objectives.visibility import visible_key_results
     from okrapp.models import CompanyRole, Membership, TeamMembership, TeamRole
     from okrapp.tokens import api_token_create
 
@@ -114,15 +123,23 @@ def _cast(slug: str) -> dict[str, Any]:
     kr = kr or KeyResult.objects.filter(owner=member, kind="metric").order_by("pk").first()
     _, token = api_token_create(membership=member, name="bench")
     people = list(busy[:50])
+    # Each simulated person checks in on and opens only the KRs they own and may see (an owner outside a
+    # team-visible objective's team does not see it: the visibility rule, not an error to measure).
+    own_krs = {
+        m.pk: list(
+            visible_key_results(_viewer(m.user))
+            .filter(owner=m, kind="metric")
+            .order_by("pk")
+            .values_list("pk", flat=True)[:5]
+        )
+        for m in people
+    }
     return {
         "cookie": settings.SESSION_COOKIE_NAME,
         "leader": _session(leader.user),
         "lead": _session(lead.membership.user),
         "member": _session(member.user),
-        "people": [
-            (_session(m.user), list(m.owned_key_results.filter(kind="metric").values_list("pk", flat=True)[:5]))
-            for m in people
-        ],
+        "people": [(_session(m.user), own_krs[m.pk]) for m in people],
         "team": team_id,
         "kr": kr.pk if kr else None,
         "token": token,
@@ -217,7 +234,8 @@ def _load_people(cast: dict[str, Any]) -> list[load.Pick]:
     pages = {name: page for name, (page, _floor) in calls.items()}
     team = cast["team"]
     people: list[load.Pick] = []
-    for session, krs in cast["people"][:44]:
+    for i in range(44):  # the team members (fewer people than that: some appear twice, as two tabs)
+        session, krs = cast["people"][i % len(cast["people"])]
         cookies = {cast["cookie"]: session, "csrftoken": CSRF}
 
         def member(rng: Any, cookies: dict[str, str] = cookies, krs: list[int] = krs) -> Call:
