@@ -217,6 +217,20 @@ class BacklogFilters:
     assignee: str = ""  # a membership id, "none" (nobody) or "" (anyone)
 
 
+def filter_key_results(viewer: Viewer, team: Team, *, chosen: int | None = None) -> QuerySet[KeyResult]:
+    """The KRs the team's backlog can be filtered by: those of its own objectives and those its stories
+    or epics serve (and the one chosen), in active cycles, that the viewer may see. Not the company's
+    every KR: a list a person can read, and a page that does not grow with the company."""
+    related = (
+        Q(objective__team=team)
+        | Q(pk__in=StoryLink.objects.filter(story__team=team).values("key_result_id"))
+        | Q(pk__in=EpicLink.objects.filter(epic__team=team).values("key_result_id"))
+    )
+    if chosen is not None:
+        related |= Q(pk=chosen)
+    return linkable_key_results(viewer).filter(related, objective__cycle__state=CycleState.ACTIVE)
+
+
 def linkable_key_results(viewer: Viewer) -> QuerySet[KeyResult]:
     """The KRs work may be linked to by this viewer: visible, in a cycle that is not closed."""
     return (

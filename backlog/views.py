@@ -125,7 +125,7 @@ def backlog_page(request: AuthedHttpRequest) -> HttpResponse:
         "page_urls": _page_urls(request.GET, team, page),
         "filters": filters,
         "sprints": Sprint.objects.filter(team=team).order_by("-start_date"),
-        "filter_krs": selectors.linkable_key_results(viewer).filter(objective__cycle__state=CycleState.ACTIVE),
+        "filter_krs": selectors.filter_key_results(viewer, team, chosen=filters.key_result),
         "can_edit": can_edit_stories(viewer, team.pk),
         "can_plan": can_plan(viewer, team.pk),
         "form": _story_form(team),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from checkins.weeks import week_of, weeks_between
 from objectives import progress as numbers
@@ -62,13 +62,15 @@ def _mean(values: list[float | None]) -> float | None:
 INLINE_OBJECTIVES = 40
 
 
-@dataclass(frozen=True)
-class _Past:
+class _Past(NamedTuple):
     """A snapshot's figures, read as plain values (no model instances: a year of weeks is many rows)."""
 
     status: str
     confidence: float | None
     progress: float | None
+
+
+_STATUS = {status.value: status for status in Status}  # a dict lookup: Status(value) is slow in a loop
 
 
 def _weeks(cycle: Cycle, today: date) -> tuple[list[date], dict[date, date]]:
@@ -83,7 +85,7 @@ def _cells(
     cells = []
     for w in weeks:
         row: Any = live if w == current else past.get(last_days[w])
-        cells.append(Cell(w, Status(row.status), row.confidence, row.progress) if row else Cell(w, None, None))
+        cells.append(Cell(w, _STATUS[row.status], row.confidence, row.progress) if row else Cell(w, None, None))
     return cells
 
 

@@ -43,7 +43,7 @@ def test_backlog_page_shows_coverage_and_partials(login, cast, latency, stories,
     services.link_story(story=stories[0], key_result=latency, amount=-100)
     client = login(cast.member)
     url = f"{reverse('backlog')}?team={cast.team.pk}"
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(27):
         page = client.get(url).content.decode()
     assert "Cache the basket" in page and "API p95 latency" in page
     assert "1 of 3 open stories" in page and "63 %" in page  # 5 of 8 estimated points
