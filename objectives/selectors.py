@@ -196,11 +196,16 @@ def value_dimensions_with_counts(viewer: Viewer) -> QuerySet[ValueDimension]:
     """The organisation's value dimensions in order, each with ``objective_count``: the company-level
     objectives naming it, private ones left out so that no count reveals them."""
     not_private = [v for v in Visibility if v != Visibility.PRIVATE]
-    return ValueDimension.objects.filter(organisation_id=viewer.organisation_id).annotate(
-        objective_count=Count(
-            "objectives",
-            filter=Q(objectives__team__isnull=True, objectives__visibility__in=not_private),
+    # Meta.ordering is not applied to a GROUP BY query: the order is said here.
+    return (
+        ValueDimension.objects.filter(organisation_id=viewer.organisation_id)
+        .annotate(
+            objective_count=Count(
+                "objectives",
+                filter=Q(objectives__team__isnull=True, objectives__visibility__in=not_private),
+            )
         )
+        .order_by("position", "name")
     )
 
 

@@ -390,10 +390,9 @@ def test_value_dimension_list(login, cast, dimensions, django_assert_max_num_que
     assert response.status_code == 200
     page_rules(body)
     assert "<title>Value dimensions · Acme</title>" in body
-    ordered = list(ValueDimension.objects.filter(organisation=cast.org).values_list("name", flat=True))  # their order
-    assert ordered[:1] == ["Customer value"] and set(ordered) == {"Customer value", "Growth", "Efficiency"}
-    shown = [body.index(f"<strong>{name}</strong>") for name in ordered]
-    assert shown == sorted(shown)  # the page lists them in that order
+    assert (
+        body.index("<strong>Customer value") < body.index("<strong>Growth</strong>") < body.index("<strong>Efficiency")
+    )  # by position
     assert "They love it" in body and "Globex value" not in body
     assert "2 company objectives" in row_of(body, customer)
     assert "No objective feeds this dimension" in row_of(body, efficiency)
