@@ -33,7 +33,10 @@ if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(settings.BROKER_DIR / "processed"),
         "control_folder": str(settings.BROKER_DIR / "control"),  # kombu's default is ./control
         "store_processed": False,
+        "bad_folder": str(settings.BROKER_DIR / "bad"),  # malformed message files, set aside with a warning
     }
+    # kombu's transport with whole-file writes and malformed messages dropped, never fatal to the worker.
+    app.conf.broker_transport = "okrapp.filesystem_broker:Transport"
 else:
     # The web request never waits on Redis for long: a down broker costs about a second, not a hang.
     _transport_options = {

@@ -148,10 +148,9 @@ def okrs(cast, quarter):
     return company, dept, team
 
 
-def start_worker(*, broker_url: str | None = None) -> subprocess.Popen:
-    """A `celery worker` process on the test database and this run's Redis queue (or ``broker_url``)."""
+def worker_database_url() -> str:
+    """The URL of the test database, for a process this test starts (a worker reads committed rows)."""
     settings_dict = connection.settings_dict
-    env = dict(os.environ)
     host = settings_dict["HOST"]
     netloc = (
         f"{settings_dict['USER']}@{host}:{settings_dict['PORT']}"
@@ -159,7 +158,13 @@ def start_worker(*, broker_url: str | None = None) -> subprocess.Popen:
         else f"{settings_dict['USER']}@"
     )
     query = f"?host={host}" if host.startswith("/") else ""
-    env["DATABASE_URL"] = f"postgres://{netloc}/{settings_dict['NAME']}{query}"
+    return f"postgres://{netloc}/{settings_dict['NAME']}{query}"
+
+
+def start_worker(*, broker_url: str | None = None) -> subprocess.Popen:
+    """A `celery worker` process on the test database and this run's Redis queue (or ``broker_url``)."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = worker_database_url()
     if broker_url:
         env["CELERY_BROKER_URL"] = broker_url
     assert env["CELERY_BROKER_URL"].startswith("redis://"), "the worker test runs against Redis"
