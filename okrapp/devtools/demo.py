@@ -1,6 +1,7 @@
 """`make demo`: embedded PostgreSQL, migrations, demo data, then web + Celery worker + beat.
 
-Everything runs as real processes until Ctrl-C, which stops them all and the database too.
+Everything runs as real processes until Ctrl-C, which stops them all and the database too. One that
+exits (a crash, ``kill -9``) is restarted by the supervisor (``okrapp/devtools/supervise.py``).
 """
 
 from __future__ import annotations
@@ -11,14 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import honcho.manager
-from honcho.manager import Manager
-
 from okrapp.demo_logins import DEMO_PASSWORD, ROLE_LOGINS
 from okrapp.devtools import embedded
-
-# A Celery worker's warm shutdown takes up to ~10 s; let it finish before honcho's SIGKILL.
-honcho.manager.KILL_WAIT = 15
+from okrapp.devtools.supervise import Program, Supervisor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DEMO_DIR = BASE_DIR / ".demo"
@@ -32,7 +28,7 @@ def banner(port: int) -> str:
         f"  Log in with one of these (password: {DEMO_PASSWORD}):\n{logins}\n"
         "    …and the other demo people listed on the People page.\n"
         "  Another terminal's `.venv/bin/python manage.py …` uses this demo database.\n"
-        "  Ctrl-C stops the web server, the worker, beat and the database.\n"
+        "  A part that exits is restarted. Ctrl-C stops the web server, the worker, beat and the database.\n"
     )
 
 
@@ -68,22 +64,16 @@ def main() -> int:
         for step in (["migrate", "--noinput"], ["load_demo"]):
             subprocess.run([python, "manage.py", *step], cwd=BASE_DIR, env=env, check=True)
         print(banner(port), flush=True)
-        manager = Manager()
-        manager.add_process(
-            "web", f"{python} manage.py runserver --noreload 127.0.0.1:{port}", env=env, cwd=str(BASE_DIR)
-        )
-        manager.add_process(
-            "worker", f"{celery} -A okrapp worker --loglevel=INFO --pool=solo", env=env, cwd=str(BASE_DIR)
-        )
-        manager.add_process(
-            "beat",
-            f"{celery} -A okrapp beat --loglevel=INFO --schedule={DEMO_DIR / 'celerybeat-schedule'}",
-            env=env,
-            cwd=str(BASE_DIR),
-        )
-        manager.loop()
-        # Ctrl-C (130) or a polite TERM (143) is how the demo is meant to end.
-        return 0 if manager.returncode in (None, 130, 143) else manager.returncode
+        programs = [
+            Program("web", [python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]),
+            Program("worker", [celery, "-A", "okrapp", "worker", "--loglevel=INFO", "--pool=solo"]),
+            Program(
+                "beat",
+                [celery, "-A", "okrapp", "beat", "--loglevel=INFO", f"--schedule={DEMO_DIR / 'celerybeat-schedule'}"],
+            ),
+        ]
+        # 0 after Ctrl-C or a polite TERM (how the demo is meant to end), 1 when a part keeps crashing.
+        return Supervisor(programs, env=env, cwd=str(BASE_DIR)).run()
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
     finally:
