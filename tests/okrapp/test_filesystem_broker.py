@@ -20,10 +20,12 @@ from tests.conftest import stop_worker, wait_for, worker_database_url
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 QUEUE = "demo-test"
+# Names that sort before any message a producer writes (kombu takes files in name order, and those
+# names start with a millisecond clock, never with a 0).
 MALFORMED = {
-    "0_empty": b"",
-    "1_half_written": b'{"body": "eyJ0YXNrIjog',
-    "2_not_a_message": b'{"hello": "world"}',
+    "00_empty": b"",
+    "01_half_written": b'{"body": "eyJ0YXNrIjog',
+    "02_not_a_message": b'{"hello": "world"}',
 }
 
 
@@ -87,7 +89,7 @@ def test_malformed_message_files_are_set_aside_and_the_next_one_is_taken(broker_
         assert message.payload == {"n": 1}
         message.ack()
     assert sorted(path.name for path in (broker_dir / "bad").iterdir()) == [f"{stem}.{QUEUE}.msg" for stem in MALFORMED]
-    assert (broker_dir / "bad" / f"1_half_written.{QUEUE}.msg").read_bytes() == MALFORMED["1_half_written"]
+    assert (broker_dir / "bad" / f"01_half_written.{QUEUE}.msg").read_bytes() == MALFORMED["01_half_written"]
     assert waiting(queue_dir) == []
     warnings = [record.getMessage() for record in caplog.records]
     assert len(warnings) == 3
@@ -103,7 +105,6 @@ def test_a_real_worker_lives_through_malformed_files_and_runs_the_next_task(brok
     """The demo's set-up (filesystem://, BROKER_DIR) with a real worker process and a real producer."""
     queue_dir = broker_dir / "queue"
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    # Named to sort before any message a producer writes (those start with a millisecond clock).
     for stem, content in MALFORMED.items():
         (queue_dir / f"{stem}.{queue}.msg").write_bytes(content)
     env = dict(
