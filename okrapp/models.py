@@ -296,7 +296,9 @@ class DeliveryState(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    """One event sent (or being sent) to one webhook, with the answer it got."""
+    """One event sent (or being sent) to one webhook, with its last attempt's status, time and error.
+    Nothing of the answer's body is kept: the page would show a server's answer to whoever registered
+    the address."""
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40, choices=WebhookEvent.choices)
@@ -304,7 +306,9 @@ class WebhookDelivery(models.Model):
     state = models.CharField(max_length=12, choices=DeliveryState.choices, default=DeliveryState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.CharField(max_length=2000, blank=True)
+    duration_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How long the last attempt took, in milliseconds (none: nothing was sent)."
+    )
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

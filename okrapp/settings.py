@@ -250,6 +250,9 @@ REST_FRAMEWORK = {
 }
 # Seconds before a failed webhook delivery's second attempt; each later wait doubles.
 WEBHOOK_RETRY_BASE_SECONDS = env.get_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=0)
+# Webhooks go only to public internet addresses; on lets them reach this installation's own network too
+# (loopback, private, link-local…) for self-hosted receivers. Cloud metadata addresses stay refused.
+WEBHOOKS_ALLOW_INTERNAL = env.get_bool("WEBHOOKS_ALLOW_INTERNAL", False)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "OKR app API",

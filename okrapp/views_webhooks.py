@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -53,6 +54,7 @@ def webhook_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "log_length": DELIVERY_LOG_LENGTH,
         "max_attempts": webhooks.MAX_ATTEMPTS,
         "timeout": webhooks.TIMEOUT_SECONDS,
+        "allow_internal": settings.WEBHOOKS_ALLOW_INTERNAL,
         "now": timezone.now(),
     }
     template = "okrapp/webhook_detail.html#deliveries" if request.htmx else "okrapp/webhook_detail.html"

@@ -31,25 +31,27 @@ How a receiver verifies a delivery (``raw_body`` is the request body exactly as 
 Any 2xx answer counts as delivered. Anything else (another status, a redirect: redirects are not
 followed; a timeout after ``TIMEOUT_SECONDS``; a refused connection) is retried with exponential backoff,
 ``RETRY_BASE_SECONDS`` × 2^(attempt − 1), up to ``MAX_ATTEMPTS`` attempts in all; then the delivery is
-failed. Every attempt is recorded on the row (status, the start of the answer's body, the error).
+failed. Every attempt is recorded on the row: the status, how long it took and an error in words; never
+the answer's body.
+
+Deliveries go to public internet addresses only, unless ``settings.WEBHOOKS_ALLOW_INTERNAL``: each
+attempt resolves the host again and refuses it if any address is internal (``okrapp.webhook_targets``),
+then connects to the address it checked (``okrapp.webhook_transport``). A refused delivery fails at once,
+with the reason ("Refused: 127.0.0.1 is a loopback address."), and is not tried again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -58,6 +60,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from okrapp import webhook_transport
 from okrapp.models import DeliveryState, Webhook, WebhookDelivery, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -70,7 +73,6 @@ RETRY_BASE_SECONDS: int = settings.WEBHOOK_RETRY_BASE_SECONDS
 STALE_AFTER = timedelta(minutes=5)  # a pending row no task has touched for this long is sent again
 REDELIVER_BATCH = 500
 KEEP_FINISHED = timedelta(days=30)  # delivered and failed rows older than this are pruned
-RESPONSE_BODY_LIMIT = 2000  # characters kept of an answer's body (WebhookDelivery.response_body)
 ERROR_LIMIT = 500  # characters kept of an error (WebhookDelivery.error)
 USER_AGENT = "okrapp-webhooks/1"
 
@@ -178,55 +180,6 @@ def deliveries_publish(deliveries: Iterable[tuple[int, int]]) -> int:
 # --- Sending ---------------------------------------------------------------------------------------
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not a delivery: the receiver's URL is what the admin registered."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What one attempt got: the HTTP status (None when no answer came), the body's start, an error."""
-
-    status: int | None
-    body: str = ""
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-
-def _read(response: Any) -> str:
-    try:
-        raw = response.read(RESPONSE_BODY_LIMIT * 4)  # UTF-8: at most 4 bytes a character
-    except (OSError, http.client.HTTPException):
-        return ""
-    return raw.decode("utf-8", errors="replace")[:RESPONSE_BODY_LIMIT]
-
-
-def http_post(url: str, *, body: bytes, headers: Mapping[str, str], timeout: float = TIMEOUT_SECONDS) -> Answer:
-    """POST with the standard library; every failure becomes an ``Answer``, never an exception."""
-    if urlsplit(url).scheme.lower() not in ("http", "https"):  # the form allows no other; never file: etc.
-        return Answer(status=None, error="Not sent: only http:// and https:// addresses are allowed.")
-    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")  # noqa: S310 - checked above
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return Answer(status=response.status, body=_read(response))
-    except urllib.error.HTTPError as exc:  # a non-2xx answer (redirects included): keep what it said
-        with exc:
-            detail = "a redirect (not followed)" if 300 <= exc.code < 400 else exc.reason
-            return Answer(status=exc.code, body=_read(exc), error=f"HTTP {exc.code}: {detail}")
-    except urllib.error.URLError as exc:
-        return Answer(status=None, error=f"{type(exc.reason).__name__}: {exc.reason}")
-    except (OSError, http.client.HTTPException, ValueError) as exc:  # timeouts, resets, malformed answers
-        return Answer(status=None, error=f"{type(exc).__name__}: {exc}")
-
-
 @dataclass(frozen=True)
 class NextAttempt:
     """The delivery is still pending: try again after ``countdown`` seconds, as attempt ``attempts`` + 1."""
@@ -245,8 +198,9 @@ def delivery_send(*, delivery_id: int, attempt: int | None = None) -> NextAttemp
 
     Idempotent: a delivered or failed row is never sent again, and with ``attempt`` (the attempts made
     when the message was queued) a second message for the same attempt does nothing. The row stays
-    locked while sending (``TIMEOUT_SECONDS`` at most), so a duplicate task skips it rather than sending
-    in parallel; a worker killed midway rolls back, and the redelivered message tries again.
+    locked while sending (the host's lookup, then up to ``TIMEOUT_SECONDS`` to connect and as long for
+    the answer), so a duplicate task skips it rather than sending in parallel; a worker killed midway
+    rolls back, and the redelivered message tries again.
     """
     with transaction.atomic():
         delivery = (
@@ -266,21 +220,25 @@ def delivery_send(*, delivery_id: int, attempt: int | None = None) -> NextAttemp
             return None
         body = encode_payload(delivery.payload)
         timestamp = int(time.time())
-        answer = http_post(
-            delivery.webhook.url, body=body, headers=request_headers(delivery=delivery, body=body, timestamp=timestamp)
+        answer = webhook_transport.deliver(
+            delivery.webhook.url,
+            body=body,
+            headers=request_headers(delivery=delivery, body=body, timestamp=timestamp),
+            allow_internal=settings.WEBHOOKS_ALLOW_INTERNAL,  # read now: an override applies at once
+            timeout=TIMEOUT_SECONDS,
         )
         delivery.attempts += 1
         delivery.response_status = answer.status
-        delivery.response_body = answer.body[:RESPONSE_BODY_LIMIT]
+        delivery.duration_ms = answer.duration_ms
         delivery.error = answer.error[:ERROR_LIMIT]
         next_attempt = None
         if answer.ok:
             delivery.state, delivery.finished_at = DeliveryState.DELIVERED, timezone.now()
-        elif delivery.attempts >= MAX_ATTEMPTS:
+        elif answer.refused or delivery.attempts >= MAX_ATTEMPTS:  # a refused address stays refused
             delivery.state, delivery.finished_at = DeliveryState.FAILED, timezone.now()
         else:
             next_attempt = NextAttempt(attempts=delivery.attempts, countdown=retry_countdown(delivery.attempts))
-        delivery.save(update_fields=["attempts", "response_status", "response_body", "error", "state", "finished_at"])
+        delivery.save(update_fields=["attempts", "response_status", "duration_ms", "error", "state", "finished_at"])
     return next_attempt
 
 

@@ -3,8 +3,10 @@ outsider from another organisation who must get 404 on everything of theirs."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -45,6 +47,42 @@ class Cast:
 def fast_password_hashing(settings):
     """PBKDF2's deliberate slowness protects stored passwords, not test fixtures."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# What the example names tests register webhooks with resolve to (RFC 2606 names; a public address).
+EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "example")
+PUBLIC_TEST_ADDRESS = "93.184.215.14"
+LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
+
+
+@pytest.fixture(autouse=True)
+def webhook_network(monkeypatch) -> dict[str, list[str]]:
+    """Webhook hosts are resolved and connected to; in tests neither leaves 127.0.0.0/8. Names resolve from
+    the table returned (a test may add to it): localhost, and every name under an example domain to a
+    public address; any other is not found. A connection to an address outside 127.0.0.0/8 fails the
+    test (``pytest.fail`` is no OSError: the sender cannot swallow it)."""
+    from okrapp import webhook_targets, webhook_transport
+
+    names: dict[str, list[str]] = {"localhost": ["127.0.0.1"]}
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host in names:
+            return names[host]
+        if any(host == domain or host.endswith(f".{domain}") for domain in EXAMPLE_DOMAINS):
+            return [PUBLIC_TEST_ADDRESS]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    real_open_socket = webhook_transport.open_socket
+
+    def loopback_only(addresses, port, timeout):
+        for address in addresses:
+            if ipaddress.ip_address(address) not in LOOPBACK:
+                pytest.fail(f"a test tried to send a webhook to {address}, outside 127.0.0.0/8")
+        return real_open_socket(addresses, port, timeout)
+
+    monkeypatch.setattr(webhook_targets, "resolve_host", resolve)
+    monkeypatch.setattr(webhook_transport, "open_socket", loopback_only)
+    return names
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
         ({"SESSION_HOURS": "twelve"}, "SESSION_HOURS"),
         ({"CELERY_BROKER_URL": "amqp://guest@localhost//"}, "CELERY_BROKER_URL"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"WEBHOOKS_ALLOW_INTERNAL": "sometimes"}, "WEBHOOKS_ALLOW_INTERNAL"),
     ],
 )
 def test_bad_value_gives_one_line_and_exit_2(overrides, named):

@@ -12,6 +12,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -269,17 +270,17 @@ def test_the_delivery_log_shows_state_attempts_answer_and_htmx_gets_only_the_log
         state=DeliveryState.DELIVERED, attempts=1, response_status=204, finished_at=timezone.now()
     )
     WebhookDelivery.objects.filter(pk=second).update(
-        state=DeliveryState.FAILED, attempts=6, response_status=503, response_body="down for <maintenance>"
+        state=DeliveryState.FAILED, attempts=6, response_status=503, duration_ms=1234, error="HTTP 503: <down>"
     )
-    WebhookDelivery.objects.filter(pk=third).update(attempts=2, error="ConnectionRefusedError: refused")
+    WebhookDelivery.objects.filter(pk=third).update(attempts=2, error="Connection refused: nothing listens")
     client = login(cast.admin)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("webhook_detail", args=[webhook.pk])).content.decode()
-    for text in ("Delivered", "Failed", "Retrying", "204", "503", "ConnectionRefusedError: refused"):
+    for text in ("Delivered", "Failed", "Retrying", "204", "503", "1234 ms", "Connection refused: nothing listens"):
         assert text in page
     assert "status status-ok" in page and "status status-off" in page and "status status-risk" in page
-    assert "down for &lt;maintenance&gt;" in page  # escaped, inside a <details>
-    assert "<details>" in page and 'hx-trigger="every 10s"' in page  # polls while one is waiting
+    assert "HTTP 503: &lt;down&gt;" in page  # escaped
+    assert 'hx-trigger="every 10s"' in page  # polls while one is waiting
     partial = client.get(reverse("webhook_detail", args=[webhook.pk]), **HTMX).content.decode()
     assert partial.lstrip().startswith('<section class="card" id="deliveries"') and "<html" not in partial
     listing = client.get(reverse("webhook_list")).content.decode()
@@ -415,6 +416,7 @@ def emitted(cast, url: str) -> tuple[Webhook, WebhookDelivery]:
     return webhook, WebhookDelivery.objects.get(pk=pk)
 
 
+@override_settings(WEBHOOKS_ALLOW_INTERNAL=True)  # the receiver listens on 127.0.0.1
 def test_a_failed_attempt_is_recorded_and_retried_with_backoff_until_delivered(
     cast, published, receiver_factory, monkeypatch
 ):
@@ -424,14 +426,13 @@ def test_a_failed_attempt_is_recorded_and_retried_with_backoff_until_delivered(
     assert webhooks.delivery_send(delivery_id=delivery.pk, attempt=0) == webhooks.NextAttempt(1, 30)
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts, delivery.response_status) == ("pending", 1, 500)
-    assert delivery.response_body.startswith("receiver broke: ") and len(delivery.response_body) == 2000
-    assert delivery.error == "HTTP 500: Internal Server Error"
+    assert delivery.error == "HTTP 500: Internal Server Error" and delivery.duration_ms is not None
     assert webhooks.delivery_send(delivery_id=delivery.pk, attempt=0) is None  # a duplicate of attempt 1
     assert webhooks.delivery_send(delivery_id=delivery.pk, attempt=1) == webhooks.NextAttempt(2, 60)
     assert webhooks.delivery_send(delivery_id=delivery.pk, attempt=2) is None
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts, delivery.response_status) == ("delivered", 3, 200)
-    assert (delivery.response_body, delivery.error) == ("thanks", "") and delivery.finished_at is not None
+    assert delivery.error == "" and delivery.finished_at is not None
     assert webhooks.delivery_send(delivery_id=delivery.pk) is None  # delivered: never sent again
     assert len(receiver.requests) == 3
     for headers, body in receiver.requests:
@@ -440,6 +441,7 @@ def test_a_failed_attempt_is_recorded_and_retried_with_backoff_until_delivered(
         assert json.loads(body) == delivery.payload
 
 
+@override_settings(WEBHOOKS_ALLOW_INTERNAL=True)
 def test_after_the_last_attempt_the_delivery_has_failed(cast, published, receiver_factory):
     receiver = receiver_factory([503])
     _, delivery = emitted(cast, receiver.url)
@@ -453,6 +455,7 @@ def test_after_the_last_attempt_the_delivery_has_failed(cast, published, receive
     assert len(receiver.requests) == webhooks.MAX_ATTEMPTS
 
 
+@override_settings(WEBHOOKS_ALLOW_INTERNAL=True)
 def test_network_errors_and_redirects_are_failed_attempts(cast, published, receiver_factory):
     _, refused = emitted(cast, "http://127.0.0.1:1/nobody-listens")
     assert webhooks.delivery_send(delivery_id=refused.pk) is not None
@@ -513,8 +516,10 @@ def test_a_broker_down_at_commit_is_logged_not_raised(cast, monkeypatch, caplog)
 
 @pytest.fixture
 def fast_retry_worker(monkeypatch):
-    """A worker whose webhook backoff starts at one second (the worker reads it from its environment)."""
+    """A worker whose webhook backoff starts at one second, delivering to this machine's receiver (the
+    worker reads both from its environment)."""
     monkeypatch.setenv("WEBHOOK_RETRY_BASE_SECONDS", "1")
+    monkeypatch.setenv("WEBHOOKS_ALLOW_INTERNAL", "on")
     process = start_worker()
     yield process
     stop_worker(process)
@@ -532,7 +537,8 @@ def test_a_real_worker_delivers_a_checkin_after_one_failure(cast, latency, recei
         fast_retry_worker.kill()
         output = fast_retry_worker.stdout.read() if fast_retry_worker.stdout else ""
         pytest.fail(f"not delivered: {WebhookDelivery.objects.filter(pk=delivery.pk).values().first()}\n{output}")
-    assert (done.attempts, done.response_status, done.response_body, done.error) == (2, 200, "thanks", "")
+    assert (done.attempts, done.response_status, done.error) == (2, 200, "")
+    assert done.duration_ms is not None
     assert done.finished_at is not None
     assert len(receiver.requests) == 2
     for headers, body in receiver.requests:
@@ -541,3 +547,108 @@ def test_a_real_worker_delivers_a_checkin_after_one_failure(cast, latency, recei
         assert json.loads(body)["data"]["key_result"] == {"id": latency.pk, "title": "API p95 latency"}
     time.sleep(1.5)  # a duplicate retry would have arrived by now
     assert len(receiver.requests) == 2
+
+
+# --- Finding 1 of issue 19: server-side request forgery ----------------------------------------------
+
+
+def test_finding_1_a_webhook_to_the_servers_own_loopback_is_refused_and_sends_nothing(
+    login, cast, published, receiver_factory
+):
+    """Default settings: an admin registering http://127.0.0.1:<port>/ is refused next to the field; a row
+    that exists anyway (registered before, or by another door) is refused at send time: the local server
+    sees no request, and the page shows the refusal in words, no answer's body."""
+    receiver = receiver_factory([200])
+    client = login(cast.admin)
+    response = client.post(reverse("webhook_list"), {"url": receiver.url, "events": ["checkin.saved"]})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "127.0.0.1 is a loopback address" in body and 'id="id_url_error"' in body
+    assert not Webhook.objects.exists()
+    webhook, delivery = emitted(cast, receiver.url)
+    assert webhooks.delivery_send(delivery_id=delivery.pk, attempt=0) is None  # refused: not retried
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.response_status) == ("failed", 1, None)
+    assert delivery.error == "Refused: 127.0.0.1 is a loopback address." and delivery.finished_at is not None
+    assert receiver.requests == []
+    page = client.get(reverse("webhook_detail", args=[webhook.pk])).content.decode()
+    assert "Refused: 127.0.0.1 is a loopback address." in page and "thanks" not in page
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "http://127.0.0.1:8000/healthz",
+            "Refused: 127.0.0.1 is a loopback address. Webhooks go only to addresses on the public internet.",
+        ),
+        ("http://169.254.169.254/latest/meta-data/", "Refused: 169.254.169.254 is a cloud metadata address."),
+        ("http://[::1]:8000/", "Refused: ::1 is a loopback address."),
+        ("http://[::ffff:7f00:1]/", "Refused: ::ffff:7f00:1 is an IPv6 form of 127.0.0.1, a loopback address."),
+        ("https://10.1.2.3/hook", "Refused: 10.1.2.3 is a private network address."),
+        ("http://100.64.0.9/", "Refused: 100.64.0.9 is a shared address (carrier-grade NAT, 100.64.0.0/10)."),
+        ("http://localhost:8000/", "Refused: localhost resolves to 127.0.0.1, a loopback address."),
+        ("https://intranet.example.com/hook", "Refused: intranet.example.com resolves to 10.0.0.5, a private"),
+        ("https://ops:secret@hooks.example.com/", "Refused: the address holds a user name or password"),
+        ("https://nowhere.invalid/hook", "No address found for nowhere.invalid: check the host name."),
+    ],
+)
+def test_an_internal_address_is_refused_next_to_the_field(login, cast, webhook_network, url, message):
+    webhook_network["intranet.example.com"] = ["93.184.215.14", "10.0.0.5"]  # ANY internal answer refuses
+    response = login(cast.admin).post(reverse("webhook_list"), {"url": url, "events": ["checkin.saved"]})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'id="id_url_error"' in body and message.replace("'", "&#x27;") in body
+    assert not Webhook.objects.exists()
+
+
+def test_a_self_hoster_may_allow_internal_addresses_but_never_metadata(login, cast, settings):
+    settings.WEBHOOKS_ALLOW_INTERNAL = True
+    client = login(cast.admin)
+    response = client.post(reverse("webhook_list"), {"url": "http://10.1.2.3:8080/hook", "events": ["checkin.saved"]})
+    assert response.status_code == 302 and Webhook.objects.get().url == "http://10.1.2.3:8080/hook"
+    refused = client.post(reverse("webhook_list"), {"url": "http://169.254.169.254/", "events": ["checkin.saved"]})
+    assert refused.status_code == 422 and "169.254.169.254 is a cloud metadata address" in refused.content.decode()
+    assert "also delivers to addresses on its own network" in client.get(response.url).content.decode()
+
+
+def test_a_name_that_resolves_internal_by_delivery_time_is_refused_then(cast, published, webhook_network, monkeypatch):
+    """Registered while public, the name now answers 127.0.0.1: each attempt checks again, sends nothing
+    and fails at once (a refused address stays refused: no retries)."""
+    webhook_network["hooks.example.com"] = ["93.184.215.14"]
+    _, delivery = emitted(cast, "https://hooks.example.com/okr")
+    webhook_network["hooks.example.com"] = ["93.184.215.14", "127.0.0.1"]
+    dialled: list[object] = []
+    monkeypatch.setattr("okrapp.webhook_transport.open_socket", lambda *args: dialled.append(args))
+    assert webhooks.delivery_send(delivery_id=delivery.pk, attempt=0) is None
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.response_status, delivery.duration_ms) == (
+        "failed",
+        1,
+        None,
+        None,
+    )
+    assert delivery.error == "Refused: hooks.example.com resolves to 127.0.0.1, a loopback address."
+    assert dialled == []
+
+
+def test_a_name_without_an_address_is_a_failed_attempt_that_is_retried(cast, published):
+    _, delivery = emitted(cast, "https://gone.invalid/okr")
+    assert webhooks.delivery_send(delivery_id=delivery.pk, attempt=0) is not None  # DNS may come back
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == ("pending", 1)
+    assert delivery.error == "Not sent: no address found for gone.invalid."
+
+
+@override_settings(WEBHOOKS_ALLOW_INTERNAL=True)
+def test_the_log_keeps_status_and_time_but_never_the_answers_body(login, cast, published, receiver_factory):
+    receiver = receiver_factory([500])  # answers "receiver broke: xxx…"
+    webhook, delivery = emitted(cast, receiver.url)
+    webhooks.delivery_send(delivery_id=delivery.pk, attempt=0)
+    assert len(receiver.requests) == 1
+    stored = WebhookDelivery.objects.filter(pk=delivery.pk).values().get()
+    assert not any("receiver broke" in str(value) for value in stored.values())
+    assert stored["response_status"] == 500 and stored["duration_ms"] is not None
+    page = login(cast.admin).get(reverse("webhook_detail", args=[webhook.pk])).content.decode()
+    assert "HTTP 500: Internal Server Error" in page and f"{stored['duration_ms']} ms" in page
+    assert "receiver broke" not in page
