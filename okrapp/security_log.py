@@ -1,7 +1,7 @@
 """The security log: sign-ins, failed sign-ins, lockouts, unlocks, role changes, API tokens created and
 revoked. One writer, ``security_event``.
 
-Sign-ins, failures and lockouts arrive through Django's and django-axes' signals: an audit trail is
+Sign-ins, failures and lockouts arrive through Django's authentication signals: an audit trail is
 cross-cutting (the login page, the API's token endpoint and the Django admin all authenticate), and a
 receiver that only appends a row changes no domain state. Role changes, unlocks and tokens call
 ``security_event`` from their services, inside their transactions.
@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.signals import user_locked_out
-from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest
 
-from okrapp.lockout import attempt_username, client_ip, cooloff_minutes, valid_ip
+from okrapp.lockout import (
+    attempt_username,
+    client_ip,
+    lockout_detail,
+    refused_detail,
+    sign_in_refusal,
+    valid_ip,
+)
 from okrapp.models import Membership, SecurityEvent, SecurityEventKind, User
 
 
@@ -58,47 +63,24 @@ def _logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: A
     security_event(kind=SecurityEventKind.LOGIN, user=user, request=request)
 
 
-def _still_locked(request: HttpRequest | None) -> bool:
-    """Whether this attempt came after the lockout began (axes counts it: it was refused unchecked)."""
-    failures = getattr(request, "axes_failures_since_start", None)
-    return failures is not None and failures > settings.AXES_FAILURE_LIMIT
-
-
 def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
-    detail = (
-        "Refused without checking the password: this account is locked from this address."
-        if _still_locked(request)
-        else ""
-    )
+    """Runs after axes counted the attempt (``lockout.SignInLockoutHandler``): the failure, then, if it
+    reached a limit, the lockout naming that limit, so the log reads in order."""
+    refusal = sign_in_refusal(request)
+    email = attempt_username(request, credentials) or ""
     security_event(
         kind=SecurityEventKind.LOGIN_FAILED,
-        email=attempt_username(request, credentials) or "",
+        email=email,
         request=request,
-        detail=detail,
+        detail=refused_detail(refusal.limit) if refusal is not None and not refusal.began else "",
     )
-    locked = getattr(request, "security_lockout", None)
-    if locked is not None:  # the failure that locked the pair, then the lockout: the log reads in order
-        username, ip_address = locked
+    if refusal is not None and refusal.began:
         security_event(
-            kind=SecurityEventKind.LOCKOUT,
-            email=username or "",
-            ip_address=ip_address,
-            detail=f"{settings.AXES_FAILURE_LIMIT} failed sign-ins from this address: "
-            f"locked for {cooloff_minutes()} minutes from the last attempt.",
+            kind=SecurityEventKind.LOCKOUT, email=email, request=request, detail=lockout_detail(refusal.limit)
         )
-
-
-def _locked_out(sender: Any, request: HttpRequest, username: str | None, ip_address: str | None, **kwargs: Any) -> None:
-    """axes sends this while it handles the failure that reached the limit (before ``_login_failed``
-    runs), and again on every attempt refused while locked: the lockout is logged once, after its
-    failure."""
-    if _still_locked(request):
-        return
-    request.security_lockout = (username, ip_address)  # type: ignore[attr-defined]
 
 
 def connect_signals() -> None:
     """Called once from ``OkrappConfig.ready`` (after axes', so axes has counted the attempt)."""
     user_logged_in.connect(_logged_in, dispatch_uid="okrapp.security_log.logged_in")
     user_login_failed.connect(_login_failed, dispatch_uid="okrapp.security_log.login_failed")
-    user_locked_out.connect(_locked_out, dispatch_uid="okrapp.security_log.locked_out")

@@ -126,6 +126,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling (django-axes, see okrapp/lockout.py): failures count per account *and* address; at
 # LOGIN_FAILURE_LIMIT that pair is locked for LOGIN_LOCKOUT_MINUTES, restarted by every attempt while
 # locked (the right password included). Another address still signs in; a company admin can unlock.
+# A second, higher limit counts an address's failures across accounts (one try each for many accounts):
+# at LOGIN_ADDRESS_FAILURE_LIMIT within the cool-off, every sign-in from that address is refused.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked pair before a password is checked
     "django.contrib.auth.backends.ModelBackend",
@@ -133,6 +135,13 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env.get_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "okrapp.lockout.SignInLockoutHandler"  # axes' database handler plus the address limit
+LOGIN_ADDRESS_FAILURE_LIMIT = env.get_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+if LOGIN_ADDRESS_FAILURE_LIMIT <= AXES_FAILURE_LIMIT:
+    raise ConfigError(
+        f"LOGIN_ADDRESS_FAILURE_LIMIT={LOGIN_ADDRESS_FAILURE_LIMIT} must be higher than LOGIN_FAILURE_LIMIT="
+        f"{AXES_FAILURE_LIMIT}: it counts one address's failures across all accounts"
+    )
 AXES_RESET_ON_SUCCESS = True  # a good sign-in forgets the failures before it
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_USERNAME_FORM_FIELD = "username"  # authenticate() is called with username=<e-mail>

@@ -24,10 +24,11 @@ LOCKED_STATUS = 429
 def login_locked_out(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
 ) -> HttpResponse:
-    """AXES_LOCKOUT_CALLABLE: what a locked account-and-address pair gets instead of the refused
-    login's answer. The API answers its error shape; everything else gets the sign-in page with the
-    message, the e-mail kept. 429 with Retry-After either way."""
-    message = lockout.lockout_message()
+    """AXES_LOCKOUT_CALLABLE: what a locked account-and-address pair, or a locked address, gets instead
+    of the refused login's answer, saying which limit it hit. The API answers its error shape; everything
+    else gets the sign-in page with the message, the e-mail kept. 429 with Retry-After either way."""
+    refusal = lockout.sign_in_refusal(request)
+    message = lockout.lockout_message(refusal.limit if refusal is not None else lockout.SignInLimit.ACCOUNT)
     retry_after = str(lockout.cooloff_minutes() * 60)
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(error_body(message), status=LOCKED_STATUS)
