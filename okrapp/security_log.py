@@ -1,10 +1,12 @@
-"""The security log: sign-ins, failed sign-ins, lockouts, unlocks, role changes, API tokens created and
-revoked. One writer, ``security_event``.
+"""The security log: sign-ins, failed sign-ins, lockouts, unlocks, company and team role changes,
+deactivations, API tokens created and revoked. One writer, ``security_event``; role changes through
+``company_role_event`` and ``team_role_event``, from every door that writes a role (the people and team
+pages, handover, the Django admin, sign-up).
 
 Sign-ins, failures and lockouts arrive through Django's authentication signals: an audit trail is
 cross-cutting (the login page, the API's token endpoint and the Django admin all authenticate), and a
-receiver that only appends a row changes no domain state. Role changes, unlocks and tokens call
-``security_event`` from their services, inside their transactions.
+receiver that only appends a row changes no domain state. Role changes, deactivations, unlocks and
+tokens are logged by their services, inside their transactions.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from okrapp.lockout import (
     sign_in_refusal,
     valid_ip,
 )
-from okrapp.models import Membership, SecurityEvent, SecurityEventKind, User
+from okrapp.models import CompanyRole, Membership, SecurityEvent, SecurityEventKind, Team, TeamRole, User
 
 
 def security_event(
@@ -56,6 +58,62 @@ def security_event(
         subject_email=email.strip().lower()[:254],
         ip_address=valid_ip(ip_address),
         detail=detail[:300],
+    )
+
+
+def company_role_event(
+    *,
+    membership: Membership,
+    previous: str | None,
+    role: str,
+    actor: Membership | None,
+    ip_address: str | None = None,
+    note: str = "",
+) -> SecurityEvent | None:
+    """Log a person's company role set or changed (``previous`` None: they just joined). Nothing when it
+    did not change. ``note`` says where, when not from the app's own pages (the Django admin)."""
+    if previous == role:
+        return None
+    label = CompanyRole(role).label
+    change = f"Joined as {label}." if previous is None else f"Company role {CompanyRole(previous).label} → {label}."
+    return security_event(
+        kind=SecurityEventKind.ROLE_CHANGED,
+        user=membership.user,
+        organisation_id=membership.organisation_id,
+        actor=actor,
+        ip_address=ip_address,
+        detail=f"{change} {note}".strip(),
+    )
+
+
+def team_role_event(
+    *,
+    membership: Membership,
+    team: Team,
+    previous: str | None,
+    role: str | None,
+    actor: Membership | None,
+    ip_address: str | None = None,
+    note: str = "",
+) -> SecurityEvent | None:
+    """Log a person added to a team (``previous`` None), removed from it (``role`` None) or given another
+    role there: the team, old → new. Nothing when it did not change. A team role opens what the team
+    holds (a lead sees its private objectives), so every door that writes one calls this."""
+    if previous == role:
+        return None
+    if previous is not None and role is not None:
+        change = f"{team.name}: {TeamRole(previous).label} → {TeamRole(role).label}."
+    elif previous is not None:
+        change = f"Removed from {team.name} (was {TeamRole(previous).label})."
+    else:
+        change = f"Added to {team.name} as {TeamRole(str(role)).label}."
+    return security_event(
+        kind=SecurityEventKind.TEAM_ROLE_CHANGED,
+        user=membership.user,
+        organisation_id=membership.organisation_id,
+        actor=actor,
+        ip_address=ip_address,
+        detail=f"{change} {note}".strip(),
     )
 
 
