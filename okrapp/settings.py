@@ -159,6 +159,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # a set-password link for a new person lasts three days
+# The password-reset page (okrapp/password_reset.py), within any hour: at most this many e-mails to one
+# account (further requests answer as usual and send nothing, so nobody learns the account exists) and
+# this many requests from one address (more answer 429).
+PASSWORD_RESET_ACCOUNT_LIMIT = env.get_int("PASSWORD_RESET_ACCOUNT_LIMIT", 3, minimum=1)
+PASSWORD_RESET_ADDRESS_LIMIT = env.get_int("PASSWORD_RESET_ADDRESS_LIMIT", 10, minimum=1)
 # The public sign-up page (/signup/: a new organisation and its admin); off, it answers 404. Attempts
 # per client address are throttled at SIGNUP_RATE (DRF's rate syntax: 10/hour).
 SIGNUP_ENABLED = env.get_bool("SIGNUP_ENABLED", False)

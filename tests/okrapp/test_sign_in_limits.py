@@ -119,3 +119,69 @@ def test_an_admin_unlock_still_lifts_an_account_lock_near_the_address_limit(clie
     client.logout()
     # The unlock forgot the member's failures, so the address is back below its limit too.
     assert sign_in(client, "member@acme.test", PASSWORD).status_code == 302
+
+
+# The password reset: at most PASSWORD_RESET_ACCOUNT_LIMIT e-mails per account and
+# PASSWORD_RESET_ADDRESS_LIMIT requests per address within an hour.
+RESET_ACCOUNT_LIMIT = 3
+RESET_ADDRESS_LIMIT = 10
+
+
+def reset(client, email: str, address: str = HOME):
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
+
+
+def test_the_reset_limits_come_from_the_environment():
+    assert getattr(settings, "PASSWORD_RESET_ACCOUNT_LIMIT", None) == RESET_ACCOUNT_LIMIT
+    assert getattr(settings, "PASSWORD_RESET_ADDRESS_LIMIT", None) == RESET_ADDRESS_LIMIT
+
+
+@pytest.mark.parametrize("variable", ["PASSWORD_RESET_ACCOUNT_LIMIT", "PASSWORD_RESET_ADDRESS_LIMIT"])
+def test_a_bad_reset_limit_stops_start_up(variable):
+    assert_one_line_exit_2(["manage.py", "check"], {variable: "0"}, variable)
+
+
+def test_16_reset_requests_for_one_account_from_many_addresses_send_the_account_limit(client, cast, mailoutbox):
+    answers = [reset(client, "member@acme.test", address=f"10.0.3.{n}") for n in range(16)]
+    assert len(mailoutbox) == RESET_ACCOUNT_LIMIT
+    assert {m.to[0] for m in mailoutbox} == {"member@acme.test"}
+    # Every answer is the same "check your e-mail": the account's limit is not revealed.
+    assert {(a.status_code, a["Location"]) for a in answers} == {(302, reverse("password_reset_done"))}
+
+
+def test_16_reset_requests_in_a_row_from_one_address(client, cast, mailoutbox):
+    answers = [reset(client, "member@acme.test").status_code for _ in range(16)]
+    assert len(mailoutbox) == RESET_ACCOUNT_LIMIT
+    assert answers == [302] * RESET_ADDRESS_LIMIT + [429] * (16 - RESET_ADDRESS_LIMIT)
+    refused = reset(client, "mate@acme.test")
+    assert refused.status_code == 429 and len(mailoutbox) == RESET_ACCOUNT_LIMIT
+    assert "Too many password reset requests from your address" in refused.content.decode()
+    assert refused["Retry-After"] == "3600"
+    # Another address is not held back.
+    assert reset(client, "mate@acme.test", ELSEWHERE).status_code == 302
+    assert mailoutbox[-1].to == ["mate@acme.test"]
+
+
+def test_a_reset_answers_the_same_whether_the_account_exists_or_not(client, cast, mailoutbox):
+    known = reset(client, "member@acme.test", "10.0.4.1")
+    unknown = reset(client, "nobody@acme.test", "10.0.4.2")
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert len(mailoutbox) == 1
+    # An e-mail of no account still counts against the address (spraying addresses is refused too).
+    answers = [reset(client, f"nobody{n}@acme.test", "10.0.4.3").status_code for n in range(RESET_ADDRESS_LIMIT + 1)]
+    assert answers[-1] == 429 and answers[:-1] == [302] * RESET_ADDRESS_LIMIT
+
+
+def test_the_reset_limits_count_one_hour(client, cast, mailoutbox):
+    from datetime import timedelta
+
+    from okrapp.models import PasswordResetRequest
+
+    for n in range(RESET_ACCOUNT_LIMIT):
+        reset(client, "member@acme.test", f"10.0.5.{n}")
+    PasswordResetRequest.objects.update(
+        created_at=PasswordResetRequest.objects.first().created_at - timedelta(minutes=61)
+    )
+    reset(client, "member@acme.test", "10.0.5.9")
+    assert len(mailoutbox) == RESET_ACCOUNT_LIMIT + 1
+    assert PasswordResetRequest.objects.count() == 1  # the hour-old requests were pruned
