@@ -202,3 +202,25 @@ def sign_in_lock(user: User) -> SignInLock | None:
     return SignInLock(
         addresses=[row["ip_address"] for row in locked], until=max(row["last"] for row in locked) + cooloff
     )
+
+
+def sign_in_address_lock(user: User) -> SignInLock | None:
+    """The addresses the person tried from within the cool-off that are locked for everyone now (the
+    address limit, across accounts), until when. An admin's unlock does not lift these: it forgets
+    only the person's own failures. One query."""
+    cooloff = settings.AXES_COOLOFF_TIME
+    since = timezone.now() - cooloff
+    theirs = AccessAttempt.objects.filter(username=user.email.lower(), attempt_time__gte=since).values("ip_address")
+    rows = (
+        AccessAttempt.objects.filter(ip_address__in=theirs, attempt_time__gte=since)
+        .values("ip_address")
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(failures__gte=settings.LOGIN_ADDRESS_FAILURE_LIMIT)
+        .order_by("ip_address")
+    )
+    locked = list(rows)
+    if not locked:
+        return None
+    return SignInLock(
+        addresses=[row["ip_address"] for row in locked], until=max(row["last"] for row in locked) + cooloff
+    )

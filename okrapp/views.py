@@ -130,6 +130,7 @@ def person_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "team_memberships": team_memberships,
             "sign_in_lock": lockout.sign_in_lock(membership.user) if request.viewer.is_admin else None,
+            "address_lock": lockout.sign_in_address_lock(membership.user) if request.viewer.is_admin else None,
         },
         status=status,
     )

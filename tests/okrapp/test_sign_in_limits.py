@@ -185,3 +185,14 @@ def test_the_reset_limits_count_one_hour(client, cast, mailoutbox):
     reset(client, "member@acme.test", "10.0.5.9")
     assert len(mailoutbox) == RESET_ACCOUNT_LIMIT + 1
     assert PasswordResetRequest.objects.count() == 1  # the hour-old requests were pruned
+
+
+def test_an_admin_sees_an_address_lock_on_the_persons_page(client, login, cast):
+    spray(client, ADDRESS_LIMIT - 1)
+    assert sign_in(client, "member@acme.test", "wrong").status_code == 429  # the failure reaching the limit
+    assert sign_in(client, "member@acme.test", PASSWORD).status_code == 429
+    admin = login(cast.admin)
+    html = admin.get(reverse("person_detail", args=[cast.member.pk])).content.decode()
+    assert "Address locked" in html and HOME in html and "from another address they can sign in now" in html
+    # Someone who never tried from there sees no such notice.
+    assert "Address locked" not in admin.get(reverse("person_detail", args=[cast.teammate.pk])).content.decode()
