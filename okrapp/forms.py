@@ -39,11 +39,19 @@ class EmailLoginForm(AuthenticationForm):
 
 class SetPasswordLinkForm(PasswordResetForm):
     """Password reset that also reaches invited people who never chose a password (Django's skips
-    unusable passwords), so an expired invitation link can be renewed from the login page."""
+    unusable passwords), so an expired invitation link can be renewed from the login page.
+
+    ``recipients``: set by the view to the accounts the limits let through (``okrapp.password_reset``);
+    ``save`` then e-mails only those."""
+
+    recipients: list[Any] | None = None
 
     def get_users(self, email: str) -> Iterator[Any]:
         from okrapp.models import User
 
+        if self.recipients is not None:
+            yield from self.recipients
+            return
         yield from User.objects.filter(email__iexact=email.strip(), is_active=True)
 
 

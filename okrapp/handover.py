@@ -19,6 +19,8 @@ from django.urls import reverse
 from okrapp.http import Viewer
 from okrapp.models import Membership, TeamMembership, TeamRole
 from okrapp.people import active_people
+from okrapp.security_log import team_role_event
+from okrapp.services import team_member_set
 
 
 @dataclass(frozen=True)
@@ -70,12 +72,22 @@ def _teams_led(viewer: Viewer, person: Membership) -> list[HandoverGroup]:
 
 
 def _hand_over_teams(viewer: Viewer, person: Membership, target: Membership, team_ids: set[int]) -> int:
-    moved = TeamMembership.objects.filter(
-        membership=person, role=TeamRole.LEAD, team_id__in=team_ids, team__organisation_id=viewer.organisation_id
-    ).update(role=TeamRole.MEMBER)
-    for team_id in team_ids:
-        TeamMembership.objects.update_or_create(team_id=team_id, membership=target, defaults={"role": TeamRole.LEAD})
-    return moved
+    """The person steps down to member of each team, the target becomes its lead; both changes go to the
+    security log (the viewer did them). Runs inside ``hand_over``'s transaction."""
+    led = list(
+        TeamMembership.objects.select_for_update(of=("self",))
+        .filter(
+            membership=person, role=TeamRole.LEAD, team_id__in=team_ids, team__organisation_id=viewer.organisation_id
+        )
+        .select_related("team")
+    )
+    TeamMembership.objects.filter(pk__in=[tm.pk for tm in led]).update(role=TeamRole.MEMBER)
+    for tm in led:
+        team_role_event(
+            membership=person, team=tm.team, previous=TeamRole.LEAD, role=TeamRole.MEMBER, actor=viewer.membership
+        )
+        team_member_set(team=tm.team, membership=target, role=TeamRole.LEAD, actor=viewer.membership)
+    return len(led)
 
 
 def handover_groups(viewer: Viewer, person: Membership) -> list[HandoverGroup]:

@@ -327,13 +327,17 @@ class SecurityEventKind(models.TextChoices):
     LOGIN_FAILED = "login_failed", "Sign-in failed"
     LOCKOUT = "lockout", "Sign-in locked"
     UNLOCK = "unlock", "Sign-in unlocked"
-    ROLE_CHANGED = "role_changed", "Role changed"
+    ROLE_CHANGED = "role_changed", "Company role changed"
+    TEAM_ROLE_CHANGED = "team_role", "Team role changed"  # added to, removed from, or a new role in a team
+    DEACTIVATED = "deactivated", "Deactivated"
+    REACTIVATED = "reactivated", "Reactivated"
     TOKEN_CREATED = "token_created", "API token created"
     TOKEN_REVOKED = "token_revoked", "API token revoked"
 
 
 class SecurityEvent(models.Model):
-    """One line of the security log: sign-ins, failures, lockouts, unlocks, role changes, API tokens.
+    """One line of the security log: sign-ins, failures, lockouts, unlocks, company and team role changes,
+    deactivations, API tokens.
     Written only by ``okrapp.security_log.security_event``. The organisation is the subject's; a failed
     sign-in for an e-mail that matches no account belongs to none (no admin sees it)."""
 
@@ -358,3 +362,25 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject_email} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PasswordResetRequest(models.Model):
+    """One request of the password-reset page that the address limit let through: from where, and whose
+    account it e-mailed (none: no account, or that account's limit was reached). ``okrapp.password_reset``
+    counts them over the last hour and prunes older ones."""
+
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+", help_text="The account e-mailed."
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ip_address", "created_at"], name="password_reset_by_address"),
+            models.Index(fields=["user", "created_at"], name="password_reset_by_account"),
+            models.Index(fields=["created_at"], name="password_reset_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Password reset from {self.ip_address or 'an unknown address'} at {self.created_at:%Y-%m-%d %H:%M:%S}"

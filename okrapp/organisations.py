@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from okrapp.models import CompanyRole, Membership, Organisation, User, validate_time_zone
+from okrapp.security_log import company_role_event
 
 NAME_MAX_LENGTH = Organisation._meta.get_field("name").max_length or 120
 SLUG_MAX_LENGTH = Organisation._meta.get_field("slug").max_length or 60
@@ -81,8 +82,10 @@ def organisation_create(
     slug: str | None = None,
     time_zone: str = DEFAULT_TIME_ZONE,
     password: str | None = None,
+    ip_address: str | None = None,
 ) -> Membership:
     """Create an organisation and its first admin in one transaction; return the admin's membership.
+    The admin's role goes to the security log (from ``ip_address``: the sign-up page's client).
 
     ``slug``: given, it must be free; left out, one is derived from the name. ``password``: checked by
     Django's password validators (errors under ``password``); None leaves the admin without a usable
@@ -101,7 +104,16 @@ def organisation_create(
         with transaction.atomic():
             organisation = Organisation.objects.create(name=name, slug=slug, time_zone=time_zone)
             user = User.objects.create_user(email=email, password=password, full_name=admin_name)
-            return Membership.objects.create(organisation=organisation, user=user, role=CompanyRole.ADMIN)
+            admin = Membership.objects.create(organisation=organisation, user=user, role=CompanyRole.ADMIN)
+            company_role_event(
+                membership=admin,
+                previous=None,
+                role=CompanyRole.ADMIN,
+                actor=None,
+                ip_address=ip_address,
+                note="The organisation's first admin, with the organisation.",
+            )
+            return admin
     except IntegrityError:  # the same e-mail or slug taken at the same moment: nothing was kept
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError({"admin_email": EMAIL_TAKEN}) from None

@@ -83,9 +83,8 @@ def person_deactivate(
         User.objects.filter(pk=locked.user_id).update(is_active=False)
         locked.user.is_active = False
         sessions = _end_sessions(locked.user, now=now)
-        # No "deactivated" kind yet: adding one to SecurityEventKind needs a migration (see the report).
         security_event(
-            kind=SecurityEventKind.ROLE_CHANGED,
+            kind=SecurityEventKind.DEACTIVATED,
             user=locked.user,
             organisation_id=locked.organisation_id,
             actor=actor,
@@ -109,7 +108,7 @@ def person_reactivate(*, actor: Membership, membership: Membership, ip_address: 
         User.objects.filter(pk=locked.user_id).update(is_active=True)
         locked.user.is_active = True
         security_event(
-            kind=SecurityEventKind.ROLE_CHANGED,
+            kind=SecurityEventKind.REACTIVATED,
             user=locked.user,
             organisation_id=locked.organisation_id,
             actor=actor,

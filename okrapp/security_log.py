@@ -1,23 +1,30 @@
-"""The security log: sign-ins, failed sign-ins, lockouts, unlocks, role changes, API tokens created and
-revoked. One writer, ``security_event``.
+"""The security log: sign-ins, failed sign-ins, lockouts, unlocks, company and team role changes,
+deactivations, API tokens created and revoked. One writer, ``security_event``; role changes through
+``company_role_event`` and ``team_role_event``, from every door that writes a role (the people and team
+pages, handover, the Django admin, sign-up).
 
-Sign-ins, failures and lockouts arrive through Django's and django-axes' signals: an audit trail is
+Sign-ins, failures and lockouts arrive through Django's authentication signals: an audit trail is
 cross-cutting (the login page, the API's token endpoint and the Django admin all authenticate), and a
-receiver that only appends a row changes no domain state. Role changes, unlocks and tokens call
-``security_event`` from their services, inside their transactions.
+receiver that only appends a row changes no domain state. Role changes, deactivations, unlocks and
+tokens are logged by their services, inside their transactions.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from axes.signals import user_locked_out
-from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest
 
-from okrapp.lockout import attempt_username, client_ip, cooloff_minutes, valid_ip
-from okrapp.models import Membership, SecurityEvent, SecurityEventKind, User
+from okrapp.lockout import (
+    attempt_username,
+    client_ip,
+    lockout_detail,
+    refused_detail,
+    sign_in_refusal,
+    valid_ip,
+)
+from okrapp.models import CompanyRole, Membership, SecurityEvent, SecurityEventKind, Team, TeamRole, User
 
 
 def security_event(
@@ -54,51 +61,84 @@ def security_event(
     )
 
 
+def company_role_event(
+    *,
+    membership: Membership,
+    previous: str | None,
+    role: str,
+    actor: Membership | None,
+    ip_address: str | None = None,
+    note: str = "",
+) -> SecurityEvent | None:
+    """Log a person's company role set or changed (``previous`` None: they just joined). Nothing when it
+    did not change. ``note`` says where, when not from the app's own pages (the Django admin)."""
+    if previous == role:
+        return None
+    label = CompanyRole(role).label
+    change = f"Joined as {label}." if previous is None else f"Company role {CompanyRole(previous).label} → {label}."
+    return security_event(
+        kind=SecurityEventKind.ROLE_CHANGED,
+        user=membership.user,
+        organisation_id=membership.organisation_id,
+        actor=actor,
+        ip_address=ip_address,
+        detail=f"{change} {note}".strip(),
+    )
+
+
+def team_role_event(
+    *,
+    membership: Membership,
+    team: Team,
+    previous: str | None,
+    role: str | None,
+    actor: Membership | None,
+    ip_address: str | None = None,
+    note: str = "",
+) -> SecurityEvent | None:
+    """Log a person added to a team (``previous`` None), removed from it (``role`` None) or given another
+    role there: the team, old → new. Nothing when it did not change. A team role opens what the team
+    holds (a lead sees its private objectives), so every door that writes one calls this."""
+    if previous == role:
+        return None
+    if previous is not None and role is not None:
+        change = f"{team.name}: {TeamRole(previous).label} → {TeamRole(role).label}."
+    elif previous is not None:
+        change = f"Removed from {team.name} (was {TeamRole(previous).label})."
+    else:
+        change = f"Added to {team.name} as {TeamRole(str(role)).label}."
+    return security_event(
+        kind=SecurityEventKind.TEAM_ROLE_CHANGED,
+        user=membership.user,
+        organisation_id=membership.organisation_id,
+        actor=actor,
+        ip_address=ip_address,
+        detail=f"{change} {note}".strip(),
+    )
+
+
 def _logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     security_event(kind=SecurityEventKind.LOGIN, user=user, request=request)
 
 
-def _still_locked(request: HttpRequest | None) -> bool:
-    """Whether this attempt came after the lockout began (axes counts it: it was refused unchecked)."""
-    failures = getattr(request, "axes_failures_since_start", None)
-    return failures is not None and failures > settings.AXES_FAILURE_LIMIT
-
-
 def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
-    detail = (
-        "Refused without checking the password: this account is locked from this address."
-        if _still_locked(request)
-        else ""
-    )
+    """Runs after axes counted the attempt (``lockout.SignInLockoutHandler``): the failure, then, if it
+    reached a limit, the lockout naming that limit, so the log reads in order."""
+    refusal = sign_in_refusal(request)
+    email = attempt_username(request, credentials) or ""
     security_event(
         kind=SecurityEventKind.LOGIN_FAILED,
-        email=attempt_username(request, credentials) or "",
+        email=email,
         request=request,
-        detail=detail,
+        detail=refused_detail(refusal.limit) if refusal is not None and not refusal.began else "",
     )
-    locked = getattr(request, "security_lockout", None)
-    if locked is not None:  # the failure that locked the pair, then the lockout: the log reads in order
-        username, ip_address = locked
+    if refusal is not None and refusal.began:
         security_event(
-            kind=SecurityEventKind.LOCKOUT,
-            email=username or "",
-            ip_address=ip_address,
-            detail=f"{settings.AXES_FAILURE_LIMIT} failed sign-ins from this address: "
-            f"locked for {cooloff_minutes()} minutes from the last attempt.",
+            kind=SecurityEventKind.LOCKOUT, email=email, request=request, detail=lockout_detail(refusal.limit)
         )
-
-
-def _locked_out(sender: Any, request: HttpRequest, username: str | None, ip_address: str | None, **kwargs: Any) -> None:
-    """axes sends this while it handles the failure that reached the limit (before ``_login_failed``
-    runs), and again on every attempt refused while locked: the lockout is logged once, after its
-    failure."""
-    if _still_locked(request):
-        return
-    request.security_lockout = (username, ip_address)  # type: ignore[attr-defined]
 
 
 def connect_signals() -> None:
     """Called once from ``OkrappConfig.ready`` (after axes', so axes has counted the attempt)."""
     user_logged_in.connect(_logged_in, dispatch_uid="okrapp.security_log.logged_in")
     user_login_failed.connect(_login_failed, dispatch_uid="okrapp.security_log.login_failed")
-    user_locked_out.connect(_locked_out, dispatch_uid="okrapp.security_log.locked_out")

@@ -22,7 +22,7 @@ from okrapp.models import (
     TeamRole,
     User,
 )
-from okrapp.security_log import security_event
+from okrapp.security_log import company_role_event, security_event, team_role_event
 from okrapp.selectors import team_descendant_ids
 from okrapp.tasks import send_invitation
 
@@ -38,8 +38,11 @@ def person_add(
     team_role: str = TeamRole.MEMBER,
     invited_by: User,
     site_url: str,
+    actor: Membership | None = None,
+    ip_address: str | None = None,
 ) -> Membership:
-    """Create a person with no usable password and e-mail them a link to set one (after commit)."""
+    """Create a person with no usable password and e-mail them a link to set one (after commit). Their
+    company role (and team role) go to the security log, by ``actor`` from ``ip_address``."""
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "Someone with this e-mail address already has an account."})
@@ -54,8 +57,12 @@ def person_add(
         membership = Membership.objects.create(
             organisation=organisation, user=user, role=role, job_title=job_title.strip()
         )
+        company_role_event(membership=membership, previous=None, role=role, actor=actor, ip_address=ip_address)
         if team is not None:
             TeamMembership.objects.create(team=team, membership=membership, role=team_role)
+            team_role_event(
+                membership=membership, team=team, previous=None, role=team_role, actor=actor, ip_address=ip_address
+            )
         # Sent by a worker after commit: a slow or failing mail server never fails the request.
         transaction.on_commit(
             lambda: send_invitation.delay(user_id=user.pk, invited_by_id=invited_by.pk, site_url=site_url)
@@ -109,15 +116,7 @@ def membership_change(
         membership.role = role
         membership.job_title = job_title.strip()
         membership.save(update_fields=["role", "job_title"])
-        if role != previous:
-            security_event(
-                kind=SecurityEventKind.ROLE_CHANGED,
-                user=membership.user,
-                organisation_id=membership.organisation_id,
-                actor=actor,
-                ip_address=ip_address,
-                detail=f"Company role {CompanyRole(previous).label} → {CompanyRole(role).label}.",
-            )
+        company_role_event(membership=membership, previous=previous, role=role, actor=actor, ip_address=ip_address)
     return membership
 
 
@@ -173,15 +172,48 @@ def team_update(*, team: Team, name: str, parent: Team | None, mission: str = ""
     return team
 
 
-def team_member_set(*, team: Team, membership: Membership, role: str) -> TeamMembership:
-    """Add a person to a team, or change their role there."""
+def team_member_set(
+    *, team: Team, membership: Membership, role: str, actor: Membership | None = None, ip_address: str | None = None
+) -> TeamMembership:
+    """Add a person to a team, or change their role there; a change goes to the security log (by
+    ``actor`` from ``ip_address``): a team role opens what the team holds."""
     if membership.organisation_id != team.organisation_id:
         raise ValidationError({"person": "That person belongs to another organisation."})
-    team_membership, _ = TeamMembership.objects.update_or_create(
-        team=team, membership=membership, defaults={"role": role}
-    )
+    with transaction.atomic():
+        previous = (
+            TeamMembership.objects.select_for_update()
+            .filter(team=team, membership=membership)
+            .values_list("role", flat=True)
+            .first()
+        )
+        team_membership, _ = TeamMembership.objects.update_or_create(
+            team=team, membership=membership, defaults={"role": role}
+        )
+        team_role_event(
+            membership=membership, team=team, previous=previous, role=role, actor=actor, ip_address=ip_address
+        )
     return team_membership
 
 
-def team_member_remove(*, team_membership: TeamMembership) -> None:
-    team_membership.delete()
+def team_member_remove(
+    *, team_membership: TeamMembership, actor: Membership | None = None, ip_address: str | None = None
+) -> None:
+    """Take a person out of a team; logged with the role they had (nothing when already gone)."""
+    with transaction.atomic():
+        previous = (
+            TeamMembership.objects.select_for_update()
+            .filter(pk=team_membership.pk)
+            .values_list("role", flat=True)
+            .first()
+        )
+        if previous is None:
+            return
+        TeamMembership.objects.filter(pk=team_membership.pk).delete()
+        team_role_event(
+            membership=team_membership.membership,
+            team=team_membership.team,
+            previous=previous,
+            role=None,
+            actor=actor,
+            ip_address=ip_address,
+        )

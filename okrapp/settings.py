@@ -126,6 +126,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling (django-axes, see okrapp/lockout.py): failures count per account *and* address; at
 # LOGIN_FAILURE_LIMIT that pair is locked for LOGIN_LOCKOUT_MINUTES, restarted by every attempt while
 # locked (the right password included). Another address still signs in; a company admin can unlock.
+# A second, higher limit counts an address's failures across accounts (one try each for many accounts):
+# at LOGIN_ADDRESS_FAILURE_LIMIT within the cool-off, every sign-in from that address is refused.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked pair before a password is checked
     "django.contrib.auth.backends.ModelBackend",
@@ -133,6 +135,13 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env.get_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "okrapp.lockout.SignInLockoutHandler"  # axes' database handler plus the address limit
+LOGIN_ADDRESS_FAILURE_LIMIT = env.get_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+if LOGIN_ADDRESS_FAILURE_LIMIT <= AXES_FAILURE_LIMIT:
+    raise ConfigError(
+        f"LOGIN_ADDRESS_FAILURE_LIMIT={LOGIN_ADDRESS_FAILURE_LIMIT} must be higher than LOGIN_FAILURE_LIMIT="
+        f"{AXES_FAILURE_LIMIT}: it counts one address's failures across all accounts"
+    )
 AXES_RESET_ON_SUCCESS = True  # a good sign-in forgets the failures before it
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_USERNAME_FORM_FIELD = "username"  # authenticate() is called with username=<e-mail>
@@ -150,6 +159,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # a set-password link for a new person lasts three days
+# The password-reset page (okrapp/password_reset.py), within any hour: at most this many e-mails to one
+# account (further requests answer as usual and send nothing, so nobody learns the account exists) and
+# this many requests from one address (more answer 429).
+PASSWORD_RESET_ACCOUNT_LIMIT = env.get_int("PASSWORD_RESET_ACCOUNT_LIMIT", 3, minimum=1)
+PASSWORD_RESET_ADDRESS_LIMIT = env.get_int("PASSWORD_RESET_ADDRESS_LIMIT", 10, minimum=1)
 # The public sign-up page (/signup/: a new organisation and its admin); off, it answers 404. Attempts
 # per client address are throttled at SIGNUP_RATE (DRF's rate syntax: 10/hour).
 SIGNUP_ENABLED = env.get_bool("SIGNUP_ENABLED", False)

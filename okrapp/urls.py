@@ -1,16 +1,12 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
 from okrapp import views, views_notifications, views_people, views_security, views_tokens, views_webhooks
-from okrapp.forms import SetPasswordLinkForm
 from okrapp.views_signup import signup
 
 account_patterns: list[URLPattern | URLResolver] = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path(
-        "password_reset/", auth_views.PasswordResetView.as_view(form_class=SetPasswordLinkForm), name="password_reset"
-    ),
+    path("password_reset/", views_security.PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
 ]
 

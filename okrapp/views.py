@@ -77,6 +77,8 @@ def person_add(request: AuthedHttpRequest) -> HttpResponse:
             membership = services.person_add(
                 organisation=organisation,
                 invited_by=request.user,
+                actor=request.viewer.membership,
+                ip_address=lockout.client_ip(request),
                 site_url=settings.SITE_URL or request.build_absolute_uri("/").rstrip("/"),
                 **form.cleaned_data,
             )
@@ -128,6 +130,7 @@ def person_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "team_memberships": team_memberships,
             "sign_in_lock": lockout.sign_in_lock(membership.user) if request.viewer.is_admin else None,
+            "address_lock": lockout.sign_in_address_lock(membership.user) if request.viewer.is_admin else None,
         },
         status=status,
     )
@@ -207,7 +210,11 @@ def team_member_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             team_membership = services.team_member_set(
-                team=team, membership=form.cleaned_data["person"], role=form.cleaned_data["role"]
+                team=team,
+                membership=form.cleaned_data["person"],
+                role=form.cleaned_data["role"],
+                actor=request.viewer.membership,
+                ip_address=lockout.client_ip(request),
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -233,7 +240,11 @@ def team_member_role(request: AuthedHttpRequest, pk: int, member_pk: int) -> Htt
     status = 200
     if form.is_valid():
         team_membership = services.team_member_set(
-            team=team, membership=team_membership.membership, role=form.cleaned_data["role"]
+            team=team,
+            membership=team_membership.membership,
+            role=form.cleaned_data["role"],
+            actor=request.viewer.membership,
+            ip_address=lockout.client_ip(request),
         )
         team_membership.saved = True  # type: ignore[attr-defined]
     else:
@@ -262,7 +273,9 @@ def team_member_remove(request: AuthedHttpRequest, pk: int, member_pk: int) -> H
     team = access_team(request.viewer, pk, write=True)
     team_membership = access_team_membership(request.viewer, team, member_pk, write=True)
     name = team_membership.membership.user.full_name
-    services.team_member_remove(team_membership=team_membership)
+    services.team_member_remove(
+        team_membership=team_membership, actor=request.viewer.membership, ip_address=lockout.client_ip(request)
+    )
     if request.htmx:
         return HttpResponse("")  # the row is swapped out
     messages.success(request, f"{name} left {team.name}.")

@@ -66,7 +66,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_valid():
             try:
-                admin = organisation_create(**form.cleaned_data)
+                admin = organisation_create(**form.cleaned_data, ip_address=client_ip(request))
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
