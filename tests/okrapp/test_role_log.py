@@ -199,7 +199,7 @@ def test_the_security_log_page_shows_team_role_changes(login, cast):
 
 
 def test_the_migration_gives_earlier_deactivations_their_kinds(cast):
-    migration = importlib.import_module("okrapp.migrations.0007_security_kinds_password_resets")
+    migration = importlib.import_module("okrapp.migrations.0008_security_kinds_password_resets")
     for detail in ("Deactivated: no sign-in, no API tokens (0 session(s) ended).", "Reactivated: can sign in again."):
         SecurityEvent.objects.create(kind=SecurityEventKind.ROLE_CHANGED, subject_user=cast.member.user, detail=detail)
     SecurityEvent.objects.create(kind=SecurityEventKind.ROLE_CHANGED, detail="Company role Employee → Admin.")

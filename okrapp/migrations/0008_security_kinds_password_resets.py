@@ -21,7 +21,7 @@ def merge_deactivations_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("okrapp", "0006_people_leaving_preferences_search"),
+        ("okrapp", "0007_webhook_delivery_no_body"),
     ]
 
     operations = [
