@@ -94,10 +94,7 @@ class ThemeResource(Resource):
     def save(self, instance: Theme | None, data: dict[str, Any]) -> Theme:
         if instance is None and not can_edit_roadmap(self.viewer):
             raise exceptions.PermissionDenied("Only leadership, admins and team leads change the roadmap.")
-        if instance is not None:  # objectives the viewer may not see stay linked
-            hidden = instance.objectives.exclude(pk__in=visible_objectives(self.viewer).values("pk"))
-            data["objectives"] = [*data.get("objectives", []), *hidden]
-        return services.theme_save(organisation=self.viewer.organisation, theme=instance, **data)
+        return services.theme_save(organisation=self.viewer.organisation, theme=instance, writer=self.viewer, **data)
 
 
 BRIEFING = ("context", "higher_intent", "my_intent", "key_implied_tasks", "boundaries")
@@ -344,12 +341,11 @@ class SprintResource(Resource):
 
     def save(self, instance: Sprint | None, data: dict[str, Any]) -> Sprint:
         team = access_backlog_team(self.viewer, data["team"].pk, plan=True)
-        if instance is not None:
-            if team.pk != instance.team_id:
-                raise ValidationError({"team": "A sprint stays with its team."})
-            hidden = instance.focus_key_results.exclude(pk__in=visible_key_results(self.viewer).values("pk"))
-            data["focus_key_results"] = [*data.get("focus_key_results", []), *hidden]
-        return sprints.sprint_save(organisation=self.viewer.organisation, sprint=instance, **{**data, "team": team})
+        if instance is not None and team.pk != instance.team_id:
+            raise ValidationError({"team": "A sprint stays with its team."})
+        return sprints.sprint_save(
+            organisation=self.viewer.organisation, sprint=instance, writer=self.viewer, **{**data, "team": team}
+        )
 
     @extend_schema(request=None, responses={200: SprintSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

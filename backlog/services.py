@@ -27,6 +27,9 @@ from backlog.models import (
 )
 from backlog.sprints import sprint_entered_at
 from objectives.models import CycleState, KeyResult, Objective
+from objectives.services.unseen import kept_members
+from objectives.visibility import visible_objectives
+from okrapp.http import Viewer
 from okrapp.models import Membership, Organisation, Team
 
 MAX_POINTS = 1000  # beyond any real estimate; a typo guard
@@ -61,8 +64,17 @@ def theme_save(
     description: str = "",
     objectives: Iterable[Objective] = (),
     theme: Theme | None = None,
+    writer: Viewer | None = None,
 ) -> Theme:
-    linked = list(objectives)
+    """Add or change a theme. ``writer`` is the person writing (None: the app): the objectives linked
+    that they may not see stay linked (objectives.services.unseen)."""
+    linked = kept_members(
+        stored=theme.objectives.all() if theme is not None else Objective.objects.none(),
+        chosen=objectives,
+        in_view=None if writer is None else visible_objectives(writer),
+        field="objectives",
+        noun="objectives",
+    )
     errors: dict[str, str] = {}
     if not title.strip():
         errors["title"] = "Give the theme a title."

@@ -16,6 +16,9 @@ from django.utils import timezone
 
 from backlog.models import Sprint, SprintState, Story, StoryStatus
 from objectives.models import KeyResult
+from objectives.services.unseen import kept_members
+from objectives.visibility import visible_key_results
+from okrapp.http import Viewer
 from okrapp.models import Organisation, Team
 
 NEW_SPRINT: Final = "new"
@@ -35,8 +38,17 @@ def sprint_save(
     goal: str = "",
     focus_key_results: Iterable[KeyResult] = (),
     sprint: Sprint | None = None,
+    writer: Viewer | None = None,
 ) -> Sprint:
-    focus = list(focus_key_results)
+    """Plan a sprint or change its plan. ``writer`` is the person writing (None: the app): the focus
+    key results they may not see stay in focus (objectives.services.unseen)."""
+    focus = kept_members(
+        stored=sprint.focus_key_results.all() if sprint is not None else KeyResult.objects.none(),
+        chosen=focus_key_results,
+        in_view=None if writer is None else visible_key_results(writer),
+        field="focus_key_results",
+        noun="key results",
+    )
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = "Give the sprint a name."

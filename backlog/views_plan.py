@@ -190,6 +190,7 @@ def roadmap(request: AuthedHttpRequest) -> HttpResponse:
                     description=data["description"],
                     lane=data["lane"],
                     objectives=data["objectives"],
+                    writer=viewer,
                 )
             except ValidationError as error:
                 apply_service_errors(form, error)

@@ -61,6 +61,7 @@ def sprint_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                     end_date=data["end_date"],
                     goal=data["goal"],
                     focus_key_results=data["focus_key_results"],
+                    writer=request.viewer,
                 )
             except ValidationError as error:
                 apply_service_errors(form, error)

@@ -1,9 +1,12 @@
 """Change history: what people write on objectives, key results, check-ins, stories, the links of work
-to key results and memberships, recorded by PostgreSQL triggers (django-pghistory), so every write
-path is caught: forms, the API, imports, jobs, ``QuerySet.update()``, raw SQL.
+to key results and memberships, and the lists people keep (an objective's contributions, a key
+result's contributors and KFIs, a theme's objectives, a sprint's focus key results), recorded by
+PostgreSQL triggers (django-pghistory), so every write path is caught: forms, the API, imports, jobs,
+``QuerySet.update()``, ``.set()``, raw SQL.
 
 Each tracked model has a proxy here, so the triggers and the event tables live in this app's
-migrations, not in the apps they watch. Only the fields people write are recorded: the computed
+migrations, not in the apps they watch; a list's rows (the many-to-many tables Django makes) are
+tracked the same way, as added (insert) and removed (delete). Only the fields people write are recorded: the computed
 columns (progress, status, computed_at…) and the series' summary a check-in writes onto its KR
 (current value, confidence…; the check-in's own history shows those) are left out, and an update
 that changes none of the recorded fields writes no row. So the sweep writes no history.
@@ -16,7 +19,7 @@ from typing import Any
 
 import pghistory
 
-from backlog.models import EpicLink, Story, StoryLink
+from backlog.models import EpicLink, Sprint, Story, StoryLink, Theme
 from checkins.models import CheckIn
 from comments.models import Comment
 from objectives.models import KeyResult, Objective
@@ -32,6 +35,11 @@ EpicLinkEvent: Any
 MembershipEvent: Any
 TeamMembershipEvent: Any
 CommentEvent: Any
+ContributionEvent: Any
+ContributorEvent: Any
+KfiEvent: Any
+ThemeObjectiveEvent: Any
+SprintFocusEvent: Any
 
 
 def _trackers() -> tuple[pghistory.RowEvent, ...]:
@@ -45,6 +53,13 @@ def _tracked(model_name: str, fields: tuple[str, ...]) -> Callable[[type[Any]], 
         fields=list(fields),
         model_name=model_name,
         obj_field=pghistory.ObjForeignKey(related_name="+"),
+    )
+
+
+def _tracked_list(model_name: str, fields: tuple[str, ...]) -> Callable[[type[Any]], type[Any]]:
+    """A list's row is added or removed, never changed: its two ends are all there is to record."""
+    return pghistory.track(
+        pghistory.InsertEvent(), pghistory.DeleteEvent(), fields=list(fields), model_name=model_name, obj_field=None
     )
 
 
@@ -111,7 +126,13 @@ NOT_RECORDED = {
     },
     "team membership": {"id", "created_at"},
     "comment": {"id", "organisation", "created_at"},
+    "list": {"id"},  # a list's row: its two ends are recorded
 }  # fmt: skip
+CONTRIBUTION_FIELDS = ("objective", "keyresult")  # an objective contributes to a KR
+CONTRIBUTOR_FIELDS = ("keyresult", "membership")
+KFI_FIELDS = ("keyresult", "healthmetric")
+THEME_OBJECTIVE_FIELDS = ("theme", "objective")
+SPRINT_FOCUS_FIELDS = ("sprint", "keyresult")
 
 
 @_tracked("ObjectiveEvent", OBJECTIVE_FIELDS)
@@ -164,5 +185,38 @@ class TrackedTeamMembership(TeamMembership):
 
 @_tracked("CommentEvent", COMMENT_FIELDS)
 class TrackedComment(Comment):
+    class Meta:
+        proxy = True
+
+
+# The lists: Django's own many-to-many tables, tracked through proxies like the models above.
+
+
+@_tracked_list("ContributionEvent", CONTRIBUTION_FIELDS)
+class TrackedContribution(Objective.contributes_to.through):  # type: ignore[name-defined]
+    class Meta:
+        proxy = True
+
+
+@_tracked_list("ContributorEvent", CONTRIBUTOR_FIELDS)
+class TrackedContributor(KeyResult.contributors.through):  # type: ignore[name-defined]
+    class Meta:
+        proxy = True
+
+
+@_tracked_list("KfiEvent", KFI_FIELDS)
+class TrackedKfi(KeyResult.kfis.through):  # type: ignore[name-defined]
+    class Meta:
+        proxy = True
+
+
+@_tracked_list("ThemeObjectiveEvent", THEME_OBJECTIVE_FIELDS)
+class TrackedThemeObjective(Theme.objectives.through):  # type: ignore[name-defined]
+    class Meta:
+        proxy = True
+
+
+@_tracked_list("SprintFocusEvent", SPRINT_FOCUS_FIELDS)
+class TrackedSprintFocus(Sprint.focus_key_results.through):  # type: ignore[name-defined]
     class Meta:
         proxy = True

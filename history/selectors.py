@@ -5,6 +5,12 @@ first. The previous value of each field comes from the database (``LAG`` over th
 so one query per event table reads a page of entries with their diffs, whatever the history's length;
 names (people, objectives, stories, epics) are read once per kind. Objectives named in an entry show
 only if the viewer may see them; a story or epic of a team a guest may not see stays unnamed.
+
+The lists people keep (an objective's contributions and themes; a key result's contributors, key
+failure indicators, contributing objectives and sprints focused on it) read as "added …" and
+"removed …" entries: one query for all of a page's lists. A name the viewer may not see stays unnamed
+(a key result, a health metric, a sprint of a team a guest may not see), and another objective's
+contribution to a key result shows only to those who may see that objective: it is its history.
 """
 
 from __future__ import annotations
@@ -14,24 +20,39 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import BigIntegerField, F, OuterRef, QuerySet, Subquery, Window
+from django.db.models import BigIntegerField, CharField, F, OuterRef, QuerySet, Subquery, Value, Window
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Lag
 
 from backlog.access import can_see_team
-from backlog.models import Epic, Story
+from backlog.models import Epic, Sprint, Story, Theme
 from checkins.weeks import week_label
 from history.models import (
     CheckInEvent,
+    ContributionEvent,
+    ContributorEvent,
     EpicLinkEvent,
     KeyResultEvent,
+    KfiEvent,
     ObjectiveEvent,
+    SprintFocusEvent,
     StoryLinkEvent,
+    ThemeObjectiveEvent,
 )
-from objectives.models import KIND_CHOICES, KeyResult, Measure, Objective, ObjectiveState, ValueDimension, Visibility
+from objectives.access_health import health_metric_visibility
+from objectives.models import (
+    KIND_CHOICES,
+    HealthMetric,
+    KeyResult,
+    Measure,
+    Objective,
+    ObjectiveState,
+    ValueDimension,
+    Visibility,
+)
 from objectives.progress import Bound
 from objectives.templatetags.okr_tags import number, percent
-from objectives.visibility import visible_objectives
+from objectives.visibility import visible_key_results, visible_objectives
 from okrapp.http import Viewer
 from okrapp.models import User
 
@@ -158,6 +179,132 @@ def _read(queryset: QuerySet[Any], fields: Iterable[str], source: int) -> tuple[
             )
         )
     return rows, len(events) > HISTORY_LIMIT
+
+
+# The lists, by the kind of their rows: (what an added row reads as, what a removed one reads as), each
+# with {name} for what the row names on the other side.
+CONTRIBUTES_TO, THEME, CONTRIBUTOR, KFI, CONTRIBUTING, FOCUS = (
+    "contributes_to",
+    "theme",
+    "contributor",
+    "kfi",
+    "contributing",
+    "focus",
+)
+LIST_SUMMARIES = {
+    CONTRIBUTES_TO: ("added a contribution to {name}", "removed the contribution to {name}"),
+    THEME: ("added it to {name}", "removed it from {name}"),
+    CONTRIBUTOR: ("added {name}", "removed {name}"),
+    KFI: ("added {name}", "removed {name}"),
+    CONTRIBUTING: ("added the contribution of {name}", "removed the contribution of {name}"),
+    FOCUS: ("added it to the focus of {name}", "removed it from the focus of {name}"),
+}
+
+
+@dataclass(frozen=True)
+class _ListRow:
+    """A row added to a list or removed from it: ``ref`` is the id it names on the other side."""
+
+    kind: str
+    pk: int
+    at: datetime
+    label: str
+    ref: int
+    user_id: int | None
+    user_name: str | None
+    source: int  # which part of the page's history, to order events of one transaction
+
+
+def _read_lists(parts: Iterable[tuple[str, QuerySet[Any], str]], source: int) -> tuple[list[_ListRow], bool]:
+    """The newest rows added to or removed from these lists, each part (kind, its events, the column
+    naming the other side), in one query: a union of the lists' event tables."""
+    queries = [
+        events.annotate(
+            kind=Value(kind, output_field=CharField()),
+            ref=F(column),
+            who_id=Cast(KeyTextTransform("user", "pgh_context__metadata"), BigIntegerField()),
+        )
+        .annotate(who=Subquery(User.objects.filter(pk=OuterRef("who_id")).values("full_name")[:1]))
+        .values("kind", "pgh_id", "pgh_created_at", "pgh_label", "ref", "who_id", "who")
+        for kind, events, column in parts
+    ]
+    first, *rest = queries
+    rows = list(first.union(*rest, all=True).order_by("-pgh_created_at", "-pgh_id")[: HISTORY_LIMIT + 1])
+    found = [
+        _ListRow(
+            kind=row["kind"],
+            pk=row["pgh_id"],
+            at=row["pgh_created_at"],
+            label=row["pgh_label"],
+            ref=row["ref"],
+            user_id=row["who_id"],
+            user_name=row["who"],
+            source=source,
+        )
+        for row in rows[:HISTORY_LIMIT]
+    ]
+    return found, len(rows) > HISTORY_LIMIT
+
+
+def _list_names(viewer: Viewer, rows: list[_ListRow]) -> dict[tuple[str, int], str]:
+    """What each row names, as people read it, for the viewer: one query per kind of name needed."""
+    ids: dict[str, set[int]] = {}
+    for row in rows:
+        ids.setdefault(row.kind, set()).add(row.ref)
+    org = viewer.organisation_id
+    found: dict[tuple[str, int], str] = {}
+
+    def named(kind: str, pairs: Iterable[tuple[int, str]], template: str) -> None:
+        found.update({(kind, pk): template.format(_short(title)) for pk, title in pairs})
+
+    if CONTRIBUTES_TO in ids:
+        krs = visible_key_results(viewer).filter(pk__in=ids[CONTRIBUTES_TO]).values_list("pk", "title")
+        named(CONTRIBUTES_TO, krs, "the key result “{}”")
+    if THEME in ids:
+        themes = Theme.objects.filter(organisation_id=org, pk__in=ids[THEME]).values_list("pk", "title")
+        named(THEME, themes, "the theme “{}”")
+    if CONTRIBUTOR in ids:
+        people = User.objects.filter(membership__organisation_id=org, membership__pk__in=ids[CONTRIBUTOR])
+        named(CONTRIBUTOR, people.values_list("membership__pk", "full_name"), "the contributor {}")
+    if KFI in ids:
+        metrics = HealthMetric.objects.filter(health_metric_visibility(viewer), pk__in=ids[KFI])
+        named(KFI, metrics.values_list("pk", "name"), "the key failure indicator “{}”")
+    if CONTRIBUTING in ids:
+        objectives = visible_objectives(viewer).filter(pk__in=ids[CONTRIBUTING]).values_list("pk", "title")
+        named(CONTRIBUTING, objectives, "the objective “{}”")
+    if FOCUS in ids:
+        for pk, name, team_id in Sprint.objects.filter(organisation_id=org, pk__in=ids[FOCUS]).values_list(
+            "pk", "name", "team_id"
+        ):
+            found[(FOCUS, pk)] = (
+                f"sprint “{_short(name)}”" if can_see_team(viewer, team_id) else "a sprint you cannot see"
+            )
+    return found
+
+
+UNNAMED = {
+    CONTRIBUTES_TO: "a key result you cannot see",
+    THEME: "a theme since deleted",
+    CONTRIBUTOR: "a contributor who has since left",
+    KFI: "a key failure indicator you cannot see",
+    CONTRIBUTING: "an objective since deleted",  # the ones the viewer may not see are left out
+    FOCUS: "a sprint since deleted",
+}
+
+
+def _list_entries(viewer: Viewer, rows: list[_ListRow]) -> list[Entry]:
+    names = _list_names(viewer, rows)
+    entries = []
+    for row in rows:
+        added, removed = LIST_SUMMARIES[row.kind]
+        name = names.get((row.kind, row.ref), UNNAMED[row.kind])
+        summary = (added if row.label == "insert" else removed).format(name=name)
+        if row.user_id is None:
+            who, by_app = THE_APP, True
+        else:
+            who, by_app = row.user_name or "A former member", False
+        entries.append(Entry(at=row.at, who=who, by_app=by_app, summary=summary, order=(row.at, row.source, row.pk)))
+    return entries
 
 
 @dataclass
@@ -318,12 +465,20 @@ def objective_timeline(viewer: Viewer, objective: Objective) -> Timeline:
     krs, more_krs = _read(
         KeyResultEvent.objects.filter(objective_id=objective.pk, pgh_label__in=("insert", "delete")), ["title"], 2
     )
+    lists, more_lists = _read_lists(
+        [
+            (CONTRIBUTES_TO, ContributionEvent.objects.filter(objective_id=objective.pk), "keyresult_id"),
+            (THEME, ThemeObjectiveEvent.objects.filter(objective_id=objective.pk), "theme_id"),
+        ],
+        source=3,
+    )
     names = _names(viewer, own + krs)
     entries = _own_entries(own, names, OBJECTIVE_SPEC, "objective", "")
     for row in krs:
         verb = "added" if row.label == "insert" else "removed"
         entries.append(_entry(row, f"{verb} the key result “{_short(row.now['title'])}”"))
-    return _newest(entries, more_own, more_krs)
+    entries += _list_entries(viewer, lists)
+    return _newest(entries, more_own, more_krs, more_lists)
 
 
 def _link_summary(row: _Row, noun: str, titles: Mapping[int, str | None], ref: int) -> str:
@@ -343,6 +498,22 @@ def key_result_timeline(viewer: Viewer, kr: KeyResult) -> Timeline:
     checkins, more_checkins = _read(CheckInEvent.objects.filter(key_result_id=kr.pk), ["week", *CHECKIN_SPEC], source=2)
     story_links, more_stories = _read(StoryLinkEvent.objects.filter(key_result_id=kr.pk), ["story", *LINK_SPEC], 3)
     epic_links, more_epics = _read(EpicLinkEvent.objects.filter(key_result_id=kr.pk), ["epic", *LINK_SPEC], 4)
+    lists, more_lists = _read_lists(
+        [
+            (CONTRIBUTOR, ContributorEvent.objects.filter(keyresult_id=kr.pk), "membership_id"),
+            (KFI, KfiEvent.objects.filter(keyresult_id=kr.pk), "healthmetric_id"),
+            # Another objective's contribution is its own history: shown only to those who may see it.
+            (
+                CONTRIBUTING,
+                ContributionEvent.objects.filter(
+                    keyresult_id=kr.pk, objective_id__in=visible_objectives(viewer).values("pk")
+                ),
+                "objective_id",
+            ),
+            (FOCUS, SprintFocusEvent.objects.filter(keyresult_id=kr.pk), "sprint_id"),
+        ],
+        source=5,
+    )
     names = _names(viewer, own + checkins + story_links + epic_links)
     unit = kr.unit
     entries = _own_entries(own, names, KEY_RESULT_SPEC, "key result", unit)
@@ -366,4 +537,5 @@ def key_result_timeline(viewer: Viewer, kr: KeyResult) -> Timeline:
             changes = _changes(row, LINK_SPEC, names, unit=unit, created=created)
             if created or changes:
                 entries.append(_entry(row, summary, changes))
-    return _newest(entries, more_own, more_checkins, more_stories, more_epics)
+    entries += _list_entries(viewer, lists)
+    return _newest(entries, more_own, more_checkins, more_stories, more_epics, more_lists)

@@ -268,7 +268,7 @@ class ObjectiveResource(Resource):
             return services.objective_create(organisation=self.viewer.organisation, cycle=cycle, team=team, **data)
         if (cycle, team) != (instance.cycle, instance.team):
             raise ValidationError({"cycle": "An objective stays in its cycle and team: create a new one instead."})
-        return services.objective_update(objective=instance, **data)
+        return services.objective_update(objective=instance, writer=self.viewer, **data)
 
 
 # --- Health metrics -----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from objectives.visibility import visible_key_results, visible_objectives
 from okrapp.api.base import FiniteFloatField, ScopedInput, resource_schema
 from okrapp.api.resource import Resource
 from okrapp.http import Viewer
+from okrapp.models import Membership
 from okrapp.timeutil import org_today
 
 FORECAST = inline_serializer(
@@ -144,7 +145,9 @@ class KeyResultInput(ScopedInput):
         return {
             "objective": visible_objectives(viewer),
             "owner": people,
-            "contributors": people,
+            # The read lists every contributor, so a PUT sends back people a guest is not offered: the
+            # service keeps those and refuses adding them (objectives.services.unseen).
+            "contributors": Membership.objects.filter(organisation_id=viewer.organisation_id),
             "kfis": HealthMetric.objects.filter(health_metric_visibility(viewer)),
         }
 
@@ -208,4 +211,4 @@ class KeyResultResource(Resource):
         fields = {k: v for k, v in data.items() if k in KR_FIELDS}
         if instance is None:
             return services.key_result_create(objective=objective, **people, **fields)
-        return services.key_result_update(key_result=instance, **people, **fields)
+        return services.key_result_update(key_result=instance, writer=self.viewer, **people, **fields)

@@ -93,25 +93,27 @@ def cycles_with_counts(viewer: Viewer) -> QuerySet[Cycle]:
     )
 
 
-def parent_choices(viewer: Viewer, *, cycle: Cycle, team: Team | None) -> QuerySet[Objective]:
+def parent_choices(
+    viewer: Viewer, *, cycle: Cycle, team: Team | None, current: Objective | None = None
+) -> QuerySet[Objective]:
     """Objectives a new objective may align to: visible ones of the same cycle or its year, not closed.
-    For a team, its parent team's objectives come first (then the company's), as the form's default."""
+    For a team, its parent team's objectives come first (then the company's), as the form's default.
+    ``current``'s parent, when visible, stays offered even if it could not be chosen anew."""
     cycles = [cycle.pk] + ([cycle.parent_id] if cycle.parent_id else [])
-    return (
-        visible_objectives(viewer)
-        .filter(cycle_id__in=cycles)
-        .exclude(cycle__state=CycleState.CLOSED)
-        .select_related("team", "cycle")
-        .order_by("team__name", "title")
-    )
+    offered = Q(cycle_id__in=cycles) & ~Q(cycle__state=CycleState.CLOSED)
+    if current is not None and current.parent_id is not None:
+        offered |= Q(pk=current.parent_id)
+    return visible_objectives(viewer).filter(offered).select_related("team", "cycle").order_by("team__name", "title")
 
 
 def contribution_choices(viewer: Viewer, *, cycle: Cycle, exclude_objective: Objective | None) -> QuerySet[KeyResult]:
-    """KRs of other visible objectives of the cycle (or its year) an objective may contribute to."""
+    """KRs of other visible objectives of the cycle (or its year) an objective may contribute to; those
+    ``exclude_objective`` already contributes to stay offered while visible."""
     cycles = [cycle.pk] + ([cycle.parent_id] if cycle.parent_id else [])
-    krs = KeyResult.objects.filter(
-        objective__in=visible_objectives(viewer).filter(cycle_id__in=cycles).values("pk")
-    ).select_related("objective")
+    offered = Q(objective__cycle_id__in=cycles)
+    if exclude_objective is not None:
+        offered |= Q(pk__in=exclude_objective.contributes_to.values("pk"))
+    krs = visible_key_results(viewer).filter(offered).select_related("objective")
     if exclude_objective is not None:
         krs = krs.exclude(objective=exclude_objective)
     return krs.order_by("objective__title", "position")

@@ -116,7 +116,8 @@ def okrs(request: AuthedHttpRequest) -> HttpResponse:
 def _objective_form(
     request: AuthedHttpRequest, *, cycle: Cycle, team: Team | None, objective: Objective | None, **kwargs: Any
 ) -> ObjectiveForm:
-    parents = selectors.parent_choices(request.viewer, cycle=cycle, team=team)
+    # What the objective already points to stays offered (the service keeps what the editor cannot see).
+    parents = selectors.parent_choices(request.viewer, cycle=cycle, team=team, current=objective)
     if objective is not None:
         parents = parents.exclude(pk=objective.pk)
     return ObjectiveForm(
@@ -183,19 +184,12 @@ def objective_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         form_open(form, objective)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        offered_parents = form.fields["parent"].queryset  # type: ignore[attr-defined]
-        if objective.parent_id and not offered_parents.filter(pk=objective.parent_id).exists():
-            data["parent"] = objective.parent  # one the editor could not see or choose stays as it is
-        offered_krs = set(form.fields["contributes_to"].queryset.values_list("pk", flat=True))  # type: ignore[attr-defined]
-        hidden = objective.contributes_to.exclude(pk__in=offered_krs)
-        data["contributes_to"] = [*data["contributes_to"], *hidden]
         try:
             with transaction.atomic():  # the row stays locked from the version check to the save
                 stored = Objective.objects.select_for_update().get(pk=objective.pk)
                 current = form_is_current(form, stored, viewer_user_id=request.user.pk)
                 if current:
-                    services.objective_update(objective=objective, **data)
+                    services.objective_update(objective=objective, writer=request.viewer, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -288,6 +282,7 @@ def key_result_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                         key_result=kr,
                         contributors=form.cleaned_data["contributors"],
                         kfis=form.cleaned_data["kfis"],
+                        writer=request.viewer,
                         **form.definition(),
                     )
         except ValidationError as error:

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from objectives.access_health import health_metric_visibility
 from objectives.models import (
     Cycle,
     CycleState,
@@ -21,10 +22,14 @@ from objectives.models import (
     Visibility,
 )
 from objectives.progress import Bound, Kind
+from objectives.selectors import people_choices
 from objectives.services.cycles import objectives_closed_emit
 from objectives.services.outbox import recompute_request
 from objectives.services.recompute import recompute_key_result
 from objectives.services.series import key_result_resummarise
+from objectives.services.unseen import kept_members, kept_one
+from objectives.visibility import visible_key_results, visible_objectives
+from okrapp.http import Viewer
 from okrapp.models import Membership, Organisation, Team
 from okrapp.timeutil import org_today
 
@@ -142,16 +147,33 @@ def objective_update(
     value_dimension: ValueDimension | None = None,
     contributes_to: Iterable[KeyResult] = (),
     stretch: bool = False,
+    writer: Viewer | None = None,
 ) -> Objective:
+    """Change an objective. ``writer`` is the person writing (None: the app): the parent and the key
+    results it contributes to that they may not see stay as they are (objectives.services.unseen)."""
     objective = Objective.objects.select_for_update().get(pk=objective.pk)
-    contributes = list(contributes_to)
+    parent = kept_one(
+        stored=objective.parent,
+        chosen=parent,
+        in_view=None if writer is None else visible_objectives(writer),
+        field="parent",
+        refusal="This objective is aligned to one you cannot see: only someone who sees it may change that.",
+    )
+    contributes = kept_members(
+        stored=objective.contributes_to.all(),
+        chosen=contributes_to,
+        in_view=None if writer is None else visible_key_results(writer),
+        field="contributes_to",
+        noun="key results",
+    )
     _check_objective(
         organisation=objective.organisation,
         cycle=objective.cycle,
         team=objective.team,
         owner=owner,
         visibility=visibility,
-        parent=parent,
+        # An alignment that stays is not judged again (its cycle may have closed since).
+        parent=parent if parent is not None and parent.pk != objective.parent_id else None,
         value_dimension=value_dimension,
         contributes_to=contributes,
         objective=objective,
@@ -313,16 +335,33 @@ def key_result_create(
 def key_result_update(
     *,
     key_result: KeyResult,
-    contributors: Iterable[Membership] = (),
-    kfis: Iterable[HealthMetric] = (),
+    contributors: Iterable[Membership] | None = None,
+    kfis: Iterable[HealthMetric] | None = None,
     today: date | None = None,
+    writer: Viewer | None = None,
     **fields: Any,
 ) -> KeyResult:
-    """Change a KR's definition; nothing is saved unless the whole definition is valid."""
+    """Change a KR's definition; nothing is saved unless the whole definition is valid. Contributors
+    and KFIs left out (None) stay as they are; ``writer`` is the person writing (None: the app), and the
+    contributors and KFIs they may not see stay too (objectives.services.unseen)."""
     kr = KeyResult.objects.select_for_update().get(pk=key_result.pk)
     before = (kr.kind, kr.bound, kr.bound_keep)
     _apply_definition(kr, fields)
-    _save_with_people(kr, contributors=contributors, kfis=kfis)
+    people = kept_members(
+        stored=kr.contributors.all(),
+        chosen=kr.contributors.all() if contributors is None else contributors,
+        in_view=None if writer is None else people_choices(writer),
+        field="contributors",
+        noun="people",
+    )
+    metrics = kept_members(
+        stored=kr.kfis.all(),
+        chosen=kr.kfis.all() if kfis is None else kfis,
+        in_view=None if writer is None else HealthMetric.objects.filter(health_metric_visibility(writer)),
+        field="kfis",
+        noun="health metrics",
+    )
+    _save_with_people(kr, contributors=people, kfis=metrics)
     today = today or org_today(kr.organisation)
     if (kr.kind, kr.bound, kr.bound_keep) != before:
         # What the series means changed (a guardrail's bound, the kind): summarise the check-ins again.

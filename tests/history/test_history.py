@@ -159,19 +159,20 @@ def test_key_result_page_shows_who_changed_what(client, login, cast, okrs, laten
     positions = [history_html.index(text) for text in order]
     assert positions == sorted(positions)  # newest first
 
-    # The panel reads with a fixed number of queries: the KR's, its check-ins' and both kinds of links'
-    # events (each with its diffs and its writer's name), then the names of stories and epics linked.
+    # The panel reads with a fixed number of queries: the KR's, its check-ins', both kinds of links' and
+    # its lists' events (each with its diffs and its writer's name; the lists' with the team tree that
+    # decides which objectives' contributions the viewer may see), then the names of stories and epics.
     epic = backlog_services.epic_save(organisation=cast.org, team=cast.team, title="Faster pages")
     backlog_services.link_epic(epic=epic, key_result=latency, amount=-100)
     me = viewer(cast.lead)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         few = key_result_timeline(me, latency)
     for week in range(1, 6):
         checkin_services.checkin_save(
             viewer=me, key_result=latency, value=500 - week, confidence=0.7, today=TODAY - timedelta(weeks=week)
         )
         backlog_services.link_story(story=story, key_result=latency, amount=-week)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         many = key_result_timeline(me, latency)
     assert len(many.entries) > len(few.entries) + 8
 
@@ -195,14 +196,15 @@ def test_objective_page_shows_its_changes_and_key_results_added(login, cast, okr
     assert "Checkout is fast</span>" in history_html and "Checkout is fast everywhere</span>" in history_html
     assert "The app</span> added the key result “API p95 latency”" in history_html
     assert "The app</span> created the objective" in history_html
-    # Two queries, however long the history: its events and its KRs' (each with diffs and writers' names).
+    # Three queries, however long the history: its events, its KRs' and its lists' (each with diffs and
+    # writers' names).
     member = viewer(cast.member)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         objective_timeline(member, team_objective)
     for i in range(5):
         Objective.objects.filter(pk=team_objective.pk).update(title=f"Checkout is fast, take {i}")
         services.key_result_create(objective=team_objective, title=f"KR {i}", start_value=0, target_value=1)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(objective_timeline(member, team_objective).entries) >= 13
 
 
