@@ -108,13 +108,45 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+PUT_REQUIRED = "This field is required on PUT; use PATCH to change part."
+_FULL_INPUTS: dict[type[serializers.Serializer], type[serializers.Serializer]] = {}
+
+
+def full_input(write: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The input of a PUT: the whole resource, so every writable field is required (a field left out
+    would otherwise reach the service as its default and quietly erase what is stored). The same class
+    validates the request and documents it, so the schema says what the server asks."""
+    if write not in _FULL_INPUTS:
+
+        def get_fields(self: serializers.Serializer) -> dict[str, serializers.Field]:
+            fields = super(full, self).get_fields()
+            for field in fields.values():
+                if not field.read_only:
+                    field.required = True
+                    field.error_messages["required"] = PUT_REQUIRED
+            return fields
+
+        full = type(
+            f"{write.__name__}Full",
+            (write,),
+            {
+                "get_fields": get_fields,
+                "__module__": write.__module__,
+                "__doc__": f"{write.__name__}, all of it (PUT).",
+            },
+        )
+        _FULL_INPUTS[write] = full
+    return _FULL_INPUTS[write]
+
+
 def resource_schema(read: Any, write: Any) -> Any:
-    """The documented answers of a resource's five actions (errors in one shape)."""
+    """The documented answers of a resource's five actions (errors in one shape). PUT takes the whole
+    resource (``full_input``); PATCH any part of it."""
     return extend_schema_view(
         list=extend_schema(responses={200: read(many=True), **ERRORS}),
         retrieve=extend_schema(responses={200: read, **ERRORS}),
         create=extend_schema(request=write, responses={201: read, **ERRORS}),
-        update=extend_schema(request=write, responses={200: read, **ERRORS}, parameters=[IF_MATCH]),
+        update=extend_schema(request=full_input(write), responses={200: read, **ERRORS}, parameters=[IF_MATCH]),
         partial_update=extend_schema(request=write, responses={200: read, **ERRORS}, parameters=[IF_MATCH]),
     )
 
