@@ -305,19 +305,20 @@ def parse_points(text: str) -> float:
 def parse_resolved(text: str) -> datetime:
     """Jira's date formats and ISO 8601, within the years 2000–2100. Raises ValueError."""
     text = " ".join(text.split())
+    parsed = None
     try:
-        return check_date(datetime.fromisoformat(text), field="resolved")
-    except BadInput:
-        raise
+        parsed = datetime.fromisoformat(text)
     except ValueError:
-        pass
-    for fmt in RESOLVED_FORMATS:
-        try:
-            parsed = datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        return check_date(parsed, field="resolved")
-    raise ValueError(text)
+        for fmt in RESOLVED_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        raise ValueError(text)
+    check_date(parsed, field="resolved")  # BadInput (a ValueError) with the range in words
+    return parsed
 
 
 def okr_key(pk: int) -> str:

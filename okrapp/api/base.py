@@ -122,7 +122,7 @@ def full_input(write: type[serializers.Serializer]) -> type[serializers.Serializ
     if write not in _FULL_INPUTS:
 
         def get_fields(self: serializers.Serializer) -> dict[str, serializers.Field]:
-            fields = super(full, self).get_fields()
+            fields = write.get_fields(self)
             for field in fields.values():
                 if not field.read_only:
                     field.required = True
