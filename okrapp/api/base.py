@@ -135,7 +135,7 @@ def full_input(write: type[serializers.Serializer]) -> type[serializers.Serializ
             {
                 "get_fields": get_fields,
                 "__module__": write.__module__,
-                "__doc__": f"{write.__name__}, all of it (PUT).",
+                "__doc__": "The whole resource: PUT requires every writable field (PATCH changes part).",
             },
         )
         _FULL_INPUTS[write] = full
