@@ -14,7 +14,8 @@ The import runs in steps, each a service (the jobs in ``backlog.tasks`` call the
 
 Rules kept honest rather than clever:
 - An item already in another team's backlog is left as it is (a team's lead plans only their team);
-  the preview lists it. Stories may still sit under another team's epic.
+  the preview lists it. A story sits under an epic of its own team (``services.story_epic_refusal``):
+  a row whose parent is another team's epic is a row error.
 - Columns missing from the file leave the matching fields of updated items unchanged.
 - Jira's CSV carries no sprint dates: a sprint the team does not have yet is created planned, starting
   and ending on the import day, for the team to date on the Sprints page. A story is never moved into,
@@ -57,7 +58,7 @@ from backlog.models import (
     Story,
     StoryStatus,
 )
-from backlog.services import check_points
+from backlog.services import check_points, story_epic_refusal
 from backlog.sprints import sprint_entered_at
 from okrapp.models import Membership, Team
 from okrapp.timeutil import org_today
@@ -238,6 +239,7 @@ def _plan(jira_import: JiraImport, parsed: jira.ParsedFile) -> _Plan:
             plan.elsewhere[row.key] = story
         else:
             plan.stories[row.key] = story
+    _check_epic_teams(plan, team.pk)
     plan.sprints = {s.name.casefold(): s for s in Sprint.objects.filter(team=team)}
     seen = set(plan.sprints)
     for row in (row for row in plan.story_rows if row.key not in plan.elsewhere):
@@ -247,6 +249,28 @@ def _plan(jira_import: JiraImport, parsed: jira.ParsedFile) -> _Plan:
                 plan.new_sprints.append(name)
     plan.errors.sort(key=lambda error: int(error["line"] or 0))  # type: ignore[call-overload]
     return plan
+
+
+def _check_epic_teams(plan: _Plan, team_id: int) -> None:
+    """Every story the import writes sits under an epic of the import's team, or none (one query)."""
+    imported = {int(target[1]) for target in plan.parent_epic.values() if target and target[0] == "id"}
+    team_of = dict(Epic.objects.filter(pk__in=imported).values_list("pk", "team_id")) if imported else {}
+    for row in plan.story_rows:
+        target = plan.parent_epic.get(row.key)
+        if row.key in plan.elsewhere or target is None or target == _UNKNOWN:
+            continue
+        kind, ref = target
+        if kind == "id":
+            epic_team_id = team_of.get(int(ref))
+        else:  # an epic row of the file: the team's, unless it already sits in another team's backlog
+            elsewhere = plan.elsewhere.get(str(ref))
+            epic_team_id = elsewhere.team_id if elsewhere is not None else team_id
+        if story_epic_refusal(team_id=team_id, epic_team_id=epic_team_id):
+            plan.error(
+                row,
+                f"Its parent {row.parent} leads to an epic of another team's backlog, and a story sits under "
+                "an epic of its own team: change its parent in the file, or import it into that team.",
+            )
 
 
 def _epic_of(

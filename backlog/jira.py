@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from okrapp.parsing import BadInput, check_date
+
 MAX_BYTES = 10 * 1024 * 1024  # the upload cap, checked before parsing
 MAX_ROWS = 20_000
 PROGRESS_EVERY = 100  # rows between two progress reports
@@ -301,18 +303,22 @@ def parse_points(text: str) -> float:
 
 
 def parse_resolved(text: str) -> datetime:
-    """Jira's date formats and ISO 8601. Raises ValueError."""
+    """Jira's date formats and ISO 8601, within the years 2000–2100. Raises ValueError."""
     text = " ".join(text.split())
+    parsed = None
     try:
-        return datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
-        pass
-    for fmt in RESOLVED_FORMATS:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    raise ValueError(text)
+        for fmt in RESOLVED_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        raise ValueError(text)
+    check_date(parsed, field="resolved")  # BadInput (a ValueError) with the range in words
+    return parsed
 
 
 def okr_key(pk: int) -> str:
@@ -409,6 +415,8 @@ def _check_row(raw: _Raw) -> tuple[JiraRow | None, list[str]]:
     if raw_resolved := _first(raw, "resolved"):
         try:
             resolved = parse_resolved(raw_resolved)
+        except BadInput as exc:
+            problems.append(f"Resolved “{raw_resolved[:40]}”: {exc.message}")
         except ValueError:
             problems.append(
                 f"Resolved “{raw_resolved[:40]}” is not a date this import reads (for example "

@@ -216,6 +216,15 @@ def check_points(points: float | None) -> None:
         raise ValidationError({"points": f"Points above {MAX_POINTS} look like a typo; split the story instead."})
 
 
+def story_epic_refusal(*, team_id: int, epic_team_id: int | None) -> str | None:
+    """Why a story of team ``team_id`` may not sit under an epic of team ``epic_team_id`` (None: it may).
+    A story's epic, like its sprint, belongs to the story's team whatever the door (the pages, the API,
+    the Jira import): another team's epic would pull its KRs into this team's backlog figures."""
+    if epic_team_id is not None and epic_team_id != team_id:
+        return "This epic belongs to another team: choose an epic of the story's team."
+    return None
+
+
 @transaction.atomic
 def story_save(
     *,
@@ -244,6 +253,8 @@ def story_save(
         errors["team"] = "That team belongs to another organisation."
     if epic is not None and epic.organisation_id != organisation.pk:
         errors["epic"] = "That epic belongs to another organisation."
+    elif epic is not None and (refusal := story_epic_refusal(team_id=team.pk, epic_team_id=epic.team_id)):
+        errors["epic"] = refusal
     if sprint is not None and sprint.team_id != team.pk:
         errors["sprint"] = "Choose a sprint of the story's team."
     elif sprint is not None and sprint.state == SprintState.CLOSED and (story is None or story.sprint_id != sprint.pk):

@@ -24,7 +24,14 @@ from objectives.access_health import access_health_metric, health_metric_visibil
 from objectives.models import HealthMetric, KeyResult
 from objectives.progress import Kind
 from objectives.visibility import visible_key_results
-from okrapp.api.base import ERRORS, FiniteFloatField, ViewerMixin, resource_schema
+from okrapp.api.base import (
+    ERRORS,
+    BoundedDateField,
+    BoundedDateTimeField,
+    FiniteFloatField,
+    ViewerMixin,
+    resource_schema,
+)
 from okrapp.api.resource import Resource, parse_pk
 from okrapp.http import Viewer
 from okrapp.timeutil import org_today
@@ -54,7 +61,7 @@ class CheckInSerializer(serializers.ModelSerializer):
 
 class CheckInInput(serializers.Serializer):
     key_result = serializers.PrimaryKeyRelatedField(queryset=KeyResult.objects.none())
-    week = serializers.DateField(required=False, help_text="The week's Monday; this week when left out.")
+    week = BoundedDateField(required=False, help_text="The week's Monday; this week when left out.")
     value = FiniteFloatField(required=False, allow_null=True, help_text="Metric and guardrail KRs.")
     done = serializers.BooleanField(required=False, allow_null=True, help_text="Milestone KRs.")
     confidence = FiniteFloatField(min_value=0, max_value=1)
@@ -123,7 +130,7 @@ class MetricReadingSerializer(serializers.ModelSerializer):
 
 class MetricReadingInput(serializers.Serializer):
     metric = serializers.PrimaryKeyRelatedField(queryset=HealthMetric.objects.none())
-    taken_on = serializers.DateField()
+    taken_on = BoundedDateField()
     value = FiniteFloatField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=240)
 
@@ -191,7 +198,7 @@ class MetricReadingResource(Resource):
 
 class ValuePush(serializers.Serializer):
     value = FiniteFloatField()
-    timestamp = serializers.DateTimeField(help_text="When the value was measured (ISO 8601 with its zone).")
+    timestamp = BoundedDateTimeField(help_text="When the value was measured (ISO 8601 with its zone).")
 
 
 class PushResult(serializers.Serializer):

@@ -7,9 +7,11 @@ forecast (dotted, from progress.forecast) and, in a band below, the confidence s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from checkins.weeks import week_of
 from objectives import progress as numbers
+from okrapp.parsing import MAX_CYCLE_DAYS
 
 WIDTH, HEIGHT = 640, 220  # the value plot, in SVG units
 CONF_HEIGHT = 60  # the confidence band below it
@@ -56,8 +58,10 @@ def trend_chart(
     unit: str = "",
 ) -> TrendChart:
     """``series``: (week, value, confidence) oldest first. ``start``/``target`` None for a milestone
-    (values are 0/1 then)."""
-    span_days = max(1, (cycle_end - cycle_start).days)
+    (values are 0/1 then). The x axis spans at most the cycle's last MAX_CYCLE_DAYS: a cycle stored
+    before cycles had a maximum length draws its latest two years, not a label per month since year 1."""
+    drawn_from = max(cycle_start, cycle_end - timedelta(days=MAX_CYCLE_DAYS - 1))
+    span_days = max(1, (cycle_end - drawn_from).days)
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
 
@@ -81,17 +85,20 @@ def trend_chart(
     low, high = low - margin, high + margin
 
     def x_of(day: date) -> float:
-        return round(PAD_LEFT + plot_w * min(max((day - cycle_start).days / span_days, 0), 1), 1)
+        return round(PAD_LEFT + plot_w * min(max((day - drawn_from).days / span_days, 0), 1), 1)
 
     def y_of(value: float) -> float:
         return round(PAD_TOP + plot_h * (1 - (value - low) / (high - low)), 1)
 
-    dots = [Point(x_of(d), y_of(v)) for d, v, _ in series]
+    drawn = [(d, v, c) for d, v, c in series if d >= week_of(drawn_from)]
+    dots = [Point(x_of(d), y_of(v)) for d, v, _ in drawn]
     conf_top = HEIGHT + 8
-    conf_points = [Point(x_of(d), round(conf_top + CONF_HEIGHT * (1 - c), 1)) for d, _, c in series if c is not None]
+    conf_points = [Point(x_of(d), round(conf_top + CONF_HEIGHT * (1 - c), 1)) for d, _, c in drawn if c is not None]
     expected = ""
     if start is not None and target is not None:
-        expected = f"{x_of(cycle_start)},{y_of(start)} {x_of(cycle_end)},{y_of(target)}"
+        # The expected line runs start → target over the whole cycle; drawn from where the axis starts.
+        share = (drawn_from - cycle_start).days / max(1, (cycle_end - cycle_start).days)
+        expected = f"{x_of(drawn_from)},{y_of(start + (target - start) * share)} {x_of(cycle_end)},{y_of(target)}"
     forecast_line, forecast_text = "", ""
     if forecast is not None and series:
         last_day = series[-1][0]
@@ -105,14 +112,14 @@ def trend_chart(
         forecast_text = f"Forecast: {_fmt(forecast.value_at_end)}{' ' + unit if unit else ''} at cycle end, {reach}."
     y_labels = [(y_of(v), f"{v:,.3g}") for v in (low + margin, (low + high) / 2, high - margin)]
     months = sorted(
-        {date(d.year, d.month, 1) for d in (cycle_start, cycle_end)}
+        {date(d.year, d.month, 1) for d in (drawn_from, cycle_end)}
         | {
-            date(cycle_start.year + (cycle_start.month - 1 + i) // 12, (cycle_start.month - 1 + i) % 12 + 1, 1)
-            for i in range(0, (cycle_end.year - cycle_start.year) * 12 + cycle_end.month - cycle_start.month + 1)
+            date(drawn_from.year + (drawn_from.month - 1 + i) // 12, (drawn_from.month - 1 + i) % 12 + 1, 1)
+            for i in range(0, (cycle_end.year - drawn_from.year) * 12 + cycle_end.month - drawn_from.month + 1)
         }
     )
-    x_labels = [(x_of(m), f"{m:%b}") for m in months if cycle_start <= m <= cycle_end]
-    today_x = x_of(today) if cycle_start <= today <= cycle_end else None
+    x_labels = [(x_of(m), f"{m:%b}") for m in months if drawn_from <= m <= cycle_end]
+    today_x = x_of(today) if drawn_from <= today <= cycle_end else None
     description = (
         f"{len(series)} check-in{'s' if len(series) != 1 else ''}"
         + (f", latest {_fmt(values[-1])}{' ' + unit if unit else ''}" if values else "")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal, NamedTuple
 
-from checkins.weeks import week_of, weeks_between
+from checkins.weeks import drawn_weeks, week_of
 from objectives import progress as numbers
 from objectives.models import Cycle, KeyResult, KeyResultSnapshot, Objective, ObjectiveSnapshot, Visibility
 from objectives.progress import Status
@@ -74,7 +74,7 @@ _STATUS = {status.value: status for status in Status}  # a dict lookup: Status(v
 
 
 def _weeks(cycle: Cycle, today: date) -> tuple[list[date], dict[date, date]]:
-    weeks = weeks_between(cycle.start_date, min(cycle.end_date, today)) if today >= cycle.start_date else []
+    weeks = drawn_weeks(cycle.start_date, cycle.end_date, today)
     return weeks, {w: min(w + timedelta(days=6), today) for w in weeks}
 
 

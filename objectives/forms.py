@@ -20,6 +20,7 @@ from objectives.models import (
 from objectives.progress import Kind
 from okrapp.forms_text import DESCRIPTION_MAX_LENGTH, long_text
 from okrapp.models import Membership, Team
+from okrapp.parsing import validate_date_bounds
 from okrapp.versioning import VersionedForm
 
 
@@ -249,6 +250,8 @@ class CycleForm(forms.ModelForm):
         self.fields["parent"].queryset = Cycle.objects.filter(  # type: ignore[attr-defined]
             organisation_id=organisation_id, kind=CycleKind.YEAR
         )
+        for name in ("start_date", "end_date"):  # a message by the field, before the service's rules
+            self.fields[name].validators.append(validate_date_bounds)
 
 
 class MoveKeyResultForm(forms.Form):

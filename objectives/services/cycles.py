@@ -20,6 +20,7 @@ from objectives.models import (
     Visibility,
 )
 from okrapp.models import Organisation, WebhookEvent
+from okrapp.parsing import MAX_CYCLE_DAYS, BadInput, check_date
 from okrapp.webhooks import webhook_emit_many, webhook_listening
 
 # --- Cycles ----------------------------------------------------------------------------------------
@@ -29,8 +30,16 @@ def _check_cycle(
     *, organisation: Organisation, name: str, start: date, end: date, parent: Cycle | None, cycle: Cycle | None = None
 ) -> None:
     errors: dict[str, str] = {}
+    for field, day in (("start_date", start), ("end_date", end)):
+        try:
+            check_date(day, field=field)
+        except BadInput as exc:
+            errors[field] = exc.message
     if end <= start:
         errors["end_date"] = "The cycle must end after it starts."
+    elif (end - start).days + 1 > MAX_CYCLE_DAYS:
+        # Every page that draws a cycle week by week (heatmap, KR charts) grows with its length.
+        errors["end_date"] = "A cycle lasts at most two years: split a longer period into several cycles."
     clash = Cycle.objects.filter(organisation=organisation, name__iexact=name.strip())
     if cycle is not None:
         clash = clash.exclude(pk=cycle.pk)

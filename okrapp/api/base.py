@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -18,6 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -33,6 +35,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from okrapp.http import Viewer
 from okrapp.models import User
+from okrapp.parsing import BadInput, check_date, validate_date_bounds
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -108,13 +111,45 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+PUT_REQUIRED = "This field is required on PUT; use PATCH to change part."
+_FULL_INPUTS: dict[type[serializers.Serializer], type[serializers.Serializer]] = {}
+
+
+def full_input(write: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The input of a PUT: the whole resource, so every writable field is required (a field left out
+    would otherwise reach the service as its default and quietly erase what is stored). The same class
+    validates the request and documents it, so the schema says what the server asks."""
+    if write not in _FULL_INPUTS:
+
+        def get_fields(self: serializers.Serializer) -> dict[str, serializers.Field]:
+            fields = write.get_fields(self)
+            for field in fields.values():
+                if not field.read_only:
+                    field.required = True
+                    field.error_messages["required"] = PUT_REQUIRED
+            return fields
+
+        full = type(
+            f"{write.__name__}Full",
+            (write,),
+            {
+                "get_fields": get_fields,
+                "__module__": write.__module__,
+                "__doc__": "The whole resource: PUT requires every writable field (PATCH changes part).",
+            },
+        )
+        _FULL_INPUTS[write] = full
+    return _FULL_INPUTS[write]
+
+
 def resource_schema(read: Any, write: Any) -> Any:
-    """The documented answers of a resource's five actions (errors in one shape)."""
+    """The documented answers of a resource's five actions (errors in one shape). PUT takes the whole
+    resource (``full_input``); PATCH any part of it."""
     return extend_schema_view(
         list=extend_schema(responses={200: read(many=True), **ERRORS}),
         retrieve=extend_schema(responses={200: read, **ERRORS}),
         create=extend_schema(request=write, responses={201: read, **ERRORS}),
-        update=extend_schema(request=write, responses={200: read, **ERRORS}, parameters=[IF_MATCH]),
+        update=extend_schema(request=full_input(write), responses={200: read, **ERRORS}, parameters=[IF_MATCH]),
         partial_update=extend_schema(request=write, responses={200: read, **ERRORS}, parameters=[IF_MATCH]),
     )
 
@@ -145,13 +180,45 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
+class BoundedDateField(serializers.DateField):
+    """A date within the years 2000–2100 (``okrapp.parsing``): a cycle or a week from year 1 is refused
+    (400 naming the field) instead of making every week-by-week page huge."""
+
+    default_validators = [validate_date_bounds]
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A timestamp whose date lies within the years 2000–2100. Checked before DRF moves it into the
+    server's time zone, which overflows (a 500) for a timestamp at the edge of year 1."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        parsed = value
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None  # not a timestamp at all: DRF's own message says which format to send
+        if isinstance(parsed, datetime):
+            try:
+                check_date(parsed, field=self.field_name or "timestamp")
+            except BadInput as exc:
+                raise serializers.ValidationError(exc.message, code="date_out_of_range") from None
+        return super().to_internal_value(value)
+
+
 TEXT_LIMIT = 10_000  # characters of a long text field (a description, a briefing) sent through the API
 
 
 class ScopedInput(serializers.ModelSerializer):
     """An input whose related ids are checked against what the viewer may use: an id of another
     organisation, or of something the viewer may not see, is "not found" like any wrong id. Long text
-    fields get a length limit."""
+    fields get a length limit; dates and timestamps lie within the years 2000–2100."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: BoundedDateField,
+        models.DateTimeField: BoundedDateTimeField,
+    }
 
     def build_standard_field(self, field_name: str, model_field: Any) -> tuple[Any, dict[str, Any]]:
         field_class, kwargs = super().build_standard_field(field_name, model_field)

@@ -21,7 +21,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from okrapp.api.base import Pagination, ViewerMixin, check_if_match, version_of
+from okrapp.api.base import Pagination, ViewerMixin, check_if_match, full_input, version_of
 
 MAX_ID = 2**63 - 1
 
@@ -90,9 +90,10 @@ class Resource(ViewerMixin, viewsets.GenericViewSet):
         assert self.write_serializer_class is not None
         if not isinstance(data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-        serializer = self.write_serializer_class(
-            instance=instance, data=data, partial=partial, context=self.get_serializer_context()
-        )
+        # PUT sends the whole resource: a field left out is named (400), never taken as its default.
+        put = instance is not None and not partial
+        input_class = full_input(self.write_serializer_class) if put else self.write_serializer_class
+        serializer = input_class(instance=instance, data=data, partial=partial, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 

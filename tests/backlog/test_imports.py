@@ -340,9 +340,32 @@ def test_a_bad_file_imports_nothing_and_lists_every_bad_row(cast):
 
 
 def test_a_parent_already_imported_is_found(cast):
-    epic = Epic.objects.create(organisation=cast.org, team=cast.other_team, title="Shared", external_key="PAY-1")
+    epic = Epic.objects.create(organisation=cast.org, team=cast.team, title="Shared", external_key="PAY-1")
     applied(cast, ["Issue key,Summary,Issue Type,Parent", "CHK-9,Pay faster,Story,PAY-1"])
-    assert story("CHK-9").epic == epic  # a story may sit under another team's epic
+    assert story("CHK-9").epic == epic
+
+
+def test_a_story_under_another_team_s_epic_is_a_row_error(cast):
+    """Issue 19, finding 6: a story's epic belongs to its team, through the import too (an epic already
+    imported by another team, one of the file that sits in another team's backlog, or a sub-task's
+    story's epic)."""
+    Epic.objects.create(organisation=cast.org, team=cast.other_team, title="Theirs", external_key="GRO-1")
+    theirs = services.story_save(organisation=cast.org, team=cast.other_team, title="Their story")
+    theirs.epic = Epic.objects.get(external_key="GRO-1")
+    theirs.external_key = "GRO-2"
+    theirs.save()
+    lines = [
+        "Issue key,Summary,Issue Type,Parent",
+        "GRO-1,Theirs,Epic,",
+        "CHK-1,Mine,Story,",
+        "CHK-8,Under their epic,Story,GRO-1",
+        "CHK-9,Under their story,Sub-task,GRO-2",
+    ]
+    jira_import = parsed(cast, lines)
+    assert jira_import.state == ImportState.FAILED
+    assert [(e["line"], e["key"]) for e in jira_import.errors] == [(4, "CHK-8"), (5, "CHK-9")]
+    assert "epic of another team's backlog" in jira_import.errors[0]["message"]
+    assert not Story.objects.filter(team=cast.team).exists()
 
 
 def test_a_parent_gone_since_the_preview_fails_the_apply_and_writes_nothing(cast):
