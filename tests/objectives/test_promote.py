@@ -18,6 +18,7 @@ from comments import services as comment_services
 from comments.access import Target, target_of_key_result
 from comments.models import Comment
 from history import models as history
+from history.selectors import objective_timeline
 from objectives import services
 from objectives.models import KeyResult, Objective
 from okrapp.http import Viewer
@@ -148,3 +149,17 @@ def test_move_keeps_the_record(cast, okrs, world):
     team_objective.refresh_from_db()
     assert conversion.objective == other and record_of(conversion) == (2, 2, 1, 1)
     assert team_objective.progress == pytest.approx(0.2)
+
+
+def test_both_objectives_histories_tell_of_the_promotion(cast, okrs, world, django_assert_num_queries):
+    team_objective, conversion, _retention, _story = world
+    promoted = services.key_result_promote(key_result=conversion)
+    member = viewer(cast.member)
+    # Its events, its KRs' events, the objectives they name (with the viewer's team tree, read once).
+    with django_assert_num_queries(4):
+        left = [e.summary for e in objective_timeline(member, team_objective).entries]
+    arrived = [e.summary for e in objective_timeline(member, promoted).entries]
+    assert "moved the key result “Conversion” to “Conversion”" in left
+    assert "added the key result “Conversion”" in left  # its creation stays in the old one's record
+    assert "moved the key result “Conversion” here from “Checkout is fast”" in arrived
+    assert not any("added" in summary for summary in arrived)
