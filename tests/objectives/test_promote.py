@@ -163,3 +163,22 @@ def test_both_objectives_histories_tell_of_the_promotion(cast, okrs, world, djan
     assert "added the key result “Conversion”" in left  # its creation stays in the old one's record
     assert "moved the key result “Conversion” here from “Checkout is fast”" in arrived
     assert not any("added" in summary for summary in arrived)
+
+
+def test_a_move_to_an_objective_the_viewer_may_not_see_names_it_not(cast, okrs, world):
+    team_objective, conversion, _retention, _story = world
+    secret = ObjectiveFactory(
+        organisation=cast.org,
+        cycle=team_objective.cycle,
+        team=cast.team,
+        owner=cast.lead,
+        visibility="private",
+        title="Secret acquisition",
+    )
+    services.key_result_move(key_result=conversion, objective=secret)
+    seen = [e.summary for e in objective_timeline(viewer(cast.guest), team_objective).entries]
+    assert "moved the key result “Conversion” to an objective you cannot see" in seen
+    assert "Secret" not in repr(seen)
+    assert "moved the key result “Conversion” to “Secret acquisition”" in [
+        e.summary for e in objective_timeline(viewer(cast.lead), team_objective).entries
+    ]
