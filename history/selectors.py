@@ -458,13 +458,20 @@ def _newest(entries: list[Entry], *mores: bool) -> Timeline:
     return Timeline(entries=entries[:HISTORY_LIMIT], more=any(mores) or len(entries) > HISTORY_LIMIT)
 
 
+def _objective(state: Mapping[str, Any], names: _Names) -> str:
+    """“Its title”, or words that name no objective the viewer may not see."""
+    title = names.objectives.get(state["objective"])
+    return f"“{_short(title)}”" if title is not None else "an objective you cannot see"
+
+
 def objective_timeline(viewer: Viewer, objective: Objective) -> Timeline:
-    """The objective's own changes, and the key results added to it or removed (two queries, plus one
-    per kind of name: people, objectives, value dimensions)."""
+    """The objective's own changes, and the key results added to it, removed, or moved in or out (moved
+    to another objective, or promoted to one of their own): two queries, plus one per kind of name
+    (people, objectives, value dimensions)."""
     own, more_own = _read(ObjectiveEvent.objects.filter(pgh_obj_id=objective.pk), OBJECTIVE_SPEC, source=1)
-    krs, more_krs = _read(
-        KeyResultEvent.objects.filter(objective_id=objective.pk, pgh_label__in=("insert", "delete")), ["title"], 2
-    )
+    # Every event of the KRs that were ever here, so each one's previous objective is known (LAG).
+    ever_here = KeyResultEvent.objects.filter(objective_id=objective.pk).values("pgh_obj_id")
+    krs, more_krs = _read(KeyResultEvent.objects.filter(pgh_obj_id__in=ever_here), ["title", "objective"], 2)
     lists, more_lists = _read_lists(
         [
             (CONTRIBUTES_TO, ContributionEvent.objects.filter(objective_id=objective.pk), "keyresult_id"),
@@ -475,8 +482,16 @@ def objective_timeline(viewer: Viewer, objective: Objective) -> Timeline:
     names = _names(viewer, own + krs)
     entries = _own_entries(own, names, OBJECTIVE_SPEC, "objective", "")
     for row in krs:
-        verb = "added" if row.label == "insert" else "removed"
-        entries.append(_entry(row, f"{verb} the key result “{_short(row.now['title'])}”"))
+        title = _short(row.now["title"])
+        here, was_here = row.now["objective"] == objective.pk, (row.was or {}).get("objective") == objective.pk
+        if row.label == "insert" and here:
+            entries.append(_entry(row, f"added the key result “{title}”"))
+        elif row.label == "delete" and here:
+            entries.append(_entry(row, f"removed the key result “{title}”"))
+        elif row.label == "update" and here and row.was is not None and not was_here:
+            entries.append(_entry(row, f"moved the key result “{title}” here from {_objective(row.was, names)}"))
+        elif row.label == "update" and was_here and not here:
+            entries.append(_entry(row, f"moved the key result “{title}” to {_objective(row.now, names)}"))
     entries += _list_entries(viewer, lists)
     return _newest(entries, more_own, more_krs, more_lists)
 

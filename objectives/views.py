@@ -416,8 +416,13 @@ def key_result_promote(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     _refuse_closed(kr.objective.cycle)
     if not can_edit_objective(request.viewer, kr.objective):
         raise PermissionDenied("Only the objective's owner, its team's lead or leadership can promote its key results.")
+    parent_title = kr.objective.title
     objective = services.key_result_promote(key_result=kr)
-    messages.success(request, f"“{objective.title}” is now an objective aligned to “{kr.objective.title}”, as a draft.")
+    messages.success(
+        request,
+        f"“{objective.title}” is now an objective aligned to “{parent_title}”, as a draft. The key result "
+        "moved into it with its check-ins, comments and links; add the key results that measure it.",
+    )
     return redirect("objective_detail", pk=objective.pk)
 
 

@@ -1,12 +1,22 @@
-"""Reads of the organisation: the team tree, the people directory, a team's members."""
+"""Reads of the organisation: the team tree, the people directory, a team's members, what deleting a
+webhook takes with it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from okrapp.models import Membership, Organisation, SecurityEvent, Team, TeamMembership, TeamRole
+from okrapp.models import (
+    DeliveryState,
+    Membership,
+    Organisation,
+    SecurityEvent,
+    Team,
+    TeamMembership,
+    TeamRole,
+    Webhook,
+)
 
 
 @dataclass(frozen=True)
@@ -104,3 +114,19 @@ def security_events(organisation: Organisation, *, kind: str | None = None) -> l
     if kind:
         events = events.filter(kind=kind)
     return list(events.order_by("-created_at", "-pk")[:SECURITY_LOG_LENGTH])
+
+
+@dataclass(frozen=True)
+class WebhookDeletion:
+    """What deleting a webhook takes with it: its delivery log, and the events still waiting to be sent."""
+
+    deliveries: int
+    waiting: int
+
+
+def webhook_deletion(webhook: Webhook) -> WebhookDeletion:
+    """The counts the confirmation names before a webhook is deleted (one query)."""
+    counts = webhook.deliveries.aggregate(
+        deliveries=Count("pk"), waiting=Count("pk", filter=Q(state=DeliveryState.PENDING))
+    )
+    return WebhookDeletion(deliveries=counts["deliveries"], waiting=counts["waiting"])

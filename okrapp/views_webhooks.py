@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from okrapp import webhooks
+from okrapp import selectors, webhooks
 from okrapp.decorators import admin_required
 from okrapp.forms_webhooks import WebhookForm
 from okrapp.http import AuthedHttpRequest
@@ -76,10 +76,20 @@ def webhook_active(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def webhook_delete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """GET names what goes with the webhook (its delivery log, the events still waiting) and asks to
+    confirm (htmx: the confirmation only); POST deletes."""
     webhook = webhooks.access_webhook(request.viewer.organisation_id, pk)
-    url = webhook.url
-    webhooks.webhook_delete(webhook=webhook)
-    messages.success(request, f"The webhook for {url} and its delivery log were deleted.")
-    return redirect("webhook_list")
+    if request.method == "POST":
+        url = webhook.url
+        webhooks.webhook_delete(webhook=webhook)
+        messages.success(request, f"The webhook for {url} and its delivery log were deleted.")
+        return redirect("webhook_list")
+    context = {
+        "webhook": webhook,
+        "host": urlsplit(webhook.url).hostname or webhook.url,
+        "goes": selectors.webhook_deletion(webhook),
+    }
+    template = "okrapp/webhook_delete.html#confirm" if request.htmx else "okrapp/webhook_delete.html"
+    return render(request, template, context)

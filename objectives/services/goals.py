@@ -394,24 +394,34 @@ def key_result_move(*, key_result: KeyResult, objective: Objective) -> KeyResult
 
 @transaction.atomic
 def key_result_promote(*, key_result: KeyResult) -> Objective:
-    """Turn a KR into an objective aligned to the KR's objective (and contributing to nothing); the KR
-    itself is removed. Its title, owner and team carry over; the new objective starts as a draft."""
-    parent = key_result.objective
-    owner = key_result.owner or parent.owner
+    """Turn a KR into an objective aligned to the KR's objective (and contributing to nothing). Its
+    title, owner and team carry over; the new objective starts as a draft.
+
+    Nothing anyone wrote about the KR is lost: the KR itself becomes the new objective's first key
+    result, with its check-ins, comments, links, KFIs and change history. The old objective stops
+    counting it (its progress, status and roll-ups are recomputed without it); the new one counts it."""
+    kr = KeyResult.objects.select_for_update().select_related("objective").get(pk=key_result.pk)
+    parent = kr.objective
+    owner = kr.owner or parent.owner
     objective = Objective.objects.create(
-        organisation_id=key_result.organisation_id,
+        organisation_id=kr.organisation_id,
         cycle=parent.cycle,
         team=parent.team,
-        title=key_result.title,
-        description=key_result.description,
+        title=kr.title,
+        description=kr.description,
         owner=owner,
         visibility=parent.visibility,
         state=ObjectiveState.DRAFT,
         parent=parent,
         value_dimension=parent.value_dimension,
     )
-    key_result.delete()
-    recompute_request(organisation_id=parent.organisation_id, objective_ids=[parent.pk, objective.pk])
+    kr.objective = objective
+    kr.position = 0
+    kr.save(update_fields=["objective", "position", "updated_at"])
+    key_result.objective, key_result.position = objective, 0
+    recompute_request(
+        organisation_id=parent.organisation_id, key_result_ids=[kr.pk], objective_ids=[parent.pk, objective.pk]
+    )
     return objective
 
 

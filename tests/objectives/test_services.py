@@ -294,7 +294,7 @@ def test_move_and_promote(okrs):
     assert team.progress is None and dept.progress == 0.5
     promoted = services.key_result_promote(key_result=kr)
     assert promoted.parent == dept and promoted.title == "Move me" and promoted.state == "draft"
-    assert not KeyResult.objects.filter(pk=kr.pk).exists()
+    assert KeyResult.objects.get(pk=kr.pk).objective == promoted  # kept, in the new objective
 
 
 def test_carry_over_copies_definitions_as_draft(cast, okrs):

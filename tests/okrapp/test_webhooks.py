@@ -253,7 +253,7 @@ def test_switch_off_on_and_delete(login, cast):
     webhook.refresh_from_db()
     assert webhook.active
     page = client.get(reverse("webhook_detail", args=[webhook.pk])).content.decode()
-    assert "data-confirm=" in page and "Switch off" in page
+    assert reverse("webhook_delete", args=[webhook.pk]) in page and "Switch off" in page
     response = client.post(reverse("webhook_delete", args=[webhook.pk]))
     assert response.status_code == 302 and response.url == reverse("webhook_list")
     assert not Webhook.objects.exists()

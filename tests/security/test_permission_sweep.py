@@ -423,7 +423,10 @@ TABLE: dict[str, Route] = {
     "webhook_active": page(
         Check(POST, url("webhook_active", lambda w, v: w.webhook), steps=ADMIN_OBJECT, body=fixed(active="0"))
     ),
-    "webhook_delete": page(Check(POST, url("webhook_delete", lambda w, v: w.webhook), steps=ADMIN_OBJECT)),
+    "webhook_delete": page(
+        Check(GET, url("webhook_delete", lambda w, v: w.webhook), steps=ADMIN_OBJECT),
+        Check(POST, url("webhook_delete", lambda w, v: w.webhook), steps=ADMIN_OBJECT),
+    ),
     # Goals.
     "okrs": page(
         Check(GET, url("okrs", query=checkout_scope), steps=ACME_OBJECT, shows=SHOWS_OBJECTIVE),
