@@ -155,8 +155,9 @@ def test_both_objectives_histories_tell_of_the_promotion(cast, okrs, world, djan
     team_objective, conversion, _retention, _story = world
     promoted = services.key_result_promote(key_result=conversion)
     member = viewer(cast.member)
-    # Its events, its KRs' events, the objectives they name (with the viewer's team tree, read once).
-    with django_assert_num_queries(4):
+    # Its events, its KRs' events, its list changes (contributions, themes: one union), the objectives they
+    # name (with the viewer's team tree, read once).
+    with django_assert_num_queries(5):
         left = [e.summary for e in objective_timeline(member, team_objective).entries]
     arrived = [e.summary for e in objective_timeline(member, promoted).entries]
     assert "moved the key result “Conversion” to “Conversion”" in left
