@@ -20,6 +20,7 @@ from objectives.services.unseen import kept_members
 from objectives.visibility import visible_key_results
 from okrapp.http import Viewer
 from okrapp.models import Organisation, Team
+from okrapp.parsing import MAX_SPRINT_DAYS, BadInput, check_date
 
 NEW_SPRINT: Final = "new"
 """A completion move's destination: a new planned sprint, created after the completed one."""
@@ -52,8 +53,15 @@ def sprint_save(
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = "Give the sprint a name."
+    for field, day in (("start_date", start_date), ("end_date", end_date)):
+        try:
+            check_date(day, field=field)
+        except BadInput as exc:
+            errors[field] = exc.message
     if end_date < start_date:
         errors["end_date"] = "A sprint ends on or after the day it starts."
+    elif (end_date - start_date).days + 1 > MAX_SPRINT_DAYS:
+        errors["end_date"] = f"A sprint lasts at most {MAX_SPRINT_DAYS // 7} weeks: plan a shorter one."
     if team.organisation_id != organisation.pk:
         errors["team"] = "That team belongs to another organisation."
     if any(kr.organisation_id != organisation.pk for kr in focus):

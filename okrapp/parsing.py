@@ -21,6 +21,7 @@ MIN_DATE = date(2000, 1, 1)
 MAX_DATE = date(2100, 12, 31)
 MAX_ID = 2**63 - 1  # PostgreSQL's bigint, the primary keys' type (DEFAULT_AUTO_FIELD)
 MAX_CYCLE_DAYS = 2 * 366  # a cycle is at most two years long
+MAX_SPRINT_DAYS = 13 * 7  # a sprint is at most a quarter long (its burndown draws a point a day)
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 

@@ -49,6 +49,23 @@ def running(cast):
 # --- Services ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("start", "days", "field", "words"),
+    [
+        (date(2026, 11, 16), 13 * 7, "end_date", "at most 13 weeks"),  # 92 days: a day too long
+        (date(2000, 1, 1), 365 * 99, "end_date", "at most 13 weeks"),  # a century: its burndown unbounded
+        (date(2100, 12, 1), 60, "end_date", "between 2000 and 2100"),
+        (date(1999, 12, 31), 13, "start_date", "between 2000 and 2100"),
+    ],
+)
+def test_a_sprint_is_at_most_a_quarter_long_within_the_years_2000_to_2100(cast, start, days, field, words):
+    with pytest.raises(ValidationError) as error:
+        plan(cast, start=start, days=days)
+    assert words in " ".join(error.value.message_dict[field])
+    assert not Sprint.objects.exists()
+    assert plan(cast, start=date(2026, 11, 16), days=13 * 7 - 1).end_date == date(2027, 2, 14)  # 91 days: fine
+
+
 def test_start_records_the_commitment_and_refuses_twice(cast):
     sprint = plan(cast)
     story(cast, "A", 5, sprint), story(cast, "B", None, sprint), story(cast, "C", 3)
