@@ -31,7 +31,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from typing import Any
@@ -268,15 +268,11 @@ class Leak:
 @dataclass
 class Reading:
     reads: int = 0
-    seen: dict[str, set[str]] | None = None  # canary → the personas it reached
-    leaks: list[Leak] | None = None
-
-    def __post_init__(self) -> None:
-        self.seen = defaultdict(set)
-        self.leaks = []
+    seen: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # canary → personas
+    leaks: list[Leak] = field(default_factory=list)
 
     def read(self, where: str, persona: str, body: bytes) -> None:
-        assert self.seen is not None and self.leaks is not None
+        """Every canary in ``body``: where it was seen, and a leak if ``persona`` may not see its class."""
         self.reads += 1
         for text, cls in {(m.group(0).decode(), m.group(1).decode()) for m in CANARY.finditer(body)}:
             self.seen[text].add(persona)
@@ -328,7 +324,6 @@ def test_no_answer_holds_a_canary_its_reader_may_not_see(cast, capsys, settings,
         sweep_routes(world, reading)
     finally:
         logging.disable(logging.NOTSET)
-    assert reading.seen is not None and reading.leaks is not None
     seeded = world.seeded
     with capsys.disabled():
         print(
@@ -396,7 +391,6 @@ def test_no_email_holds_a_canary_its_recipient_may_not_see(
     for comment_id, membership_id in mentions:
         mention_email_send(comment_id=comment_id, membership_id=membership_id, site_url="http://testserver")
     read_mails(world, reading, "mention", mail.outbox)
-    assert reading.seen is not None and reading.leaks is not None
     with capsys.disabled():
         print(
             f"\ncontent sweep of e-mails: {reminded} reminders, {digests} digests, {len(mentions)} mentions;"
