@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -89,6 +89,9 @@ class ReasonPart:
         ).replace("%", " %")
 
 
+UNNAMED = "key results you may not see"  # the part of a reason that names no KR
+
+
 @dataclass(frozen=True)
 class RankedStory:
     story_id: int
@@ -97,13 +100,22 @@ class RankedStory:
     score: float | None  # value ÷ points; None while unestimated
     parts: tuple[ReasonPart, ...]
 
-    def reason(self) -> str:
+    def reason(self, visible: Container[int] | None = None) -> str:
+        """The reason in words, for a reader who may see the KRs ``visible`` (None: every KR, for callers
+        that show no one). A KR the reader may not see still counts, as it does in the score (the order is
+        one order, whoever reads it), but is not named: the parts of such KRs are summed in one part that
+        names none of them, so the figures add up and the words hold nothing the reader may not see."""
         if not self.parts:
             return "Serves no key result."
+        named = [p for p in self.parts if visible is None or p.key_result_id in visible]
+        unnamed = [p for p in self.parts if visible is not None and p.key_result_id not in visible]
+        words = [p.describe() for p in named]
+        if unnamed:
+            words.append(f"{UNNAMED}: {sum(p.value for p in unnamed):.3f}")
         per_point = (
             f"{self.score:.3f} per point" if self.score is not None else "not estimated: ranked after estimated work"
         )
-        return f"{'; '.join(p.describe() for p in self.parts)} → {self.value:.3f}, {per_point}"
+        return f"{'; '.join(words)} → {self.value:.3f}, {per_point}"
 
 
 def rank_by_impact(
@@ -118,8 +130,9 @@ def rank_by_impact(
     (1 − KR progress); an epic's share is spread over the epic's open stories by their points (an
     unestimated story gets none of it). Score = value ÷ points. Stories with points come first by score;
     then those without points by value; ties keep the given (current rank) order. A KR both linked to a
-    story and to its epic counts once, with the larger share. KRs not in ``key_results`` (not visible,
-    or of a closed cycle) are ignored.
+    story and to its epic counts once, with the larger share. KRs not in ``key_results`` (of a private
+    objective, or of a closed cycle) are ignored. The order is the same for every reader: a KR of
+    another team that a reader may not see counts, and ``RankedStory.reason`` leaves its name out.
     """
     epic_points: dict[int, float] = defaultdict(float)
     for story in stories:

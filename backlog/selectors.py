@@ -117,13 +117,26 @@ def unsupported_key_results(key_results: QuerySet[KeyResult]) -> QuerySet[KeyRes
     return key_results.exclude(pk__in=open_own).exclude(pk__in=open_via_epic)
 
 
-def ranked_backlog(team: Team) -> list[tuple[Story, figures.RankedStory]]:
-    """The team's open stories ordered by KR impact per point, each with its reason (four queries)."""
+@dataclass(frozen=True)
+class RankedRow:
+    story: Story
+    rank: figures.RankedStory
+    reason: str  # in words that name only the KRs the viewer may see
+
+
+def ranked_backlog(team: Team, *, viewer: Viewer) -> list[RankedRow]:
+    """The team's open stories ordered by KR impact per point, each with its reason (five queries).
+
+    The order counts every KR the work serves except those of private objectives (left out of every
+    figure, as in coverage), so it is the same whoever reads it and whoever accepts it as the backlog's
+    rank. The reasons name only the KRs ``viewer`` may see: a team-only KR of another team counts but
+    goes unnamed, and its title is not even loaded."""
     stories = list(open_stories(team=team).select_related("epic"))
     links = served((s.pk, s.epic_id) for s in stories)
     kr_ids = {kr for rows in (*links.own.values(), *links.via_epic.values()) for kr, _ in rows}
+    visible = visible_key_result_ids(viewer, kr_ids)
     facts = {
-        pk: figures.KeyResultFacts(title=title, weight=weight, progress=progress)
+        pk: figures.KeyResultFacts(title=title if pk in visible else "", weight=weight, progress=progress)
         for pk, title, weight, progress in KeyResult.objects.filter(pk__in=kr_ids).values_list(
             "pk", "title", "weight", "progress"
         )
@@ -137,7 +150,7 @@ def ranked_backlog(team: Team) -> list[tuple[Story, figures.RankedStory]]:
         key_results=facts,
     )
     by_id = {s.pk: s for s in stories}
-    return [(by_id[r.story_id], r) for r in ranked]
+    return [RankedRow(by_id[r.story_id], r, r.reason(visible)) for r in ranked]
 
 
 def velocity_inputs(team: Team) -> list[float]:

@@ -280,10 +280,10 @@ def ranked(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Rank by KR impact: the open backlog ordered by expected impact per point, with the reasons; the
     team's planners may accept the order into the backlog rank."""
     team = access_backlog_team(request.viewer, pk)
-    rows = selectors.ranked_backlog(team)
+    rows = selectors.ranked_backlog(team, viewer=request.viewer)
     if request.method == "POST":
         access_backlog_team(request.viewer, pk, plan=True)
-        services.stories_rerank(team=team, ordered_ids=[story.pk for story, _ in rows])
+        services.stories_rerank(team=team, ordered_ids=[row.story.pk for row in rows])
         messages.success(request, f"The backlog of {team.name} now follows the KR impact order.")
         return redirect(f"{reverse('backlog')}?team={team.pk}")
     return render(

@@ -38,10 +38,13 @@ def scope_teams(viewer: Viewer) -> list[Team]:
     return list(teams)
 
 
-def key_results_prefetch() -> Any:
+def key_results_prefetch(viewer: Viewer) -> Any:
+    """The KRs of the objectives, with their owners and the KFIs guarding them that ``viewer`` may see
+    (a guest sees only their own teams' health metrics, even where they guard a KR the guest sees)."""
+    kfis = Prefetch("kfis", queryset=HealthMetric.objects.filter(health_metric_visibility(viewer)).order_by("name"))
     return Prefetch(
         "key_results",
-        queryset=KeyResult.objects.select_related("owner__user").prefetch_related("kfis").order_by("position", "pk"),
+        queryset=KeyResult.objects.select_related("owner__user").prefetch_related(kfis).order_by("position", "pk"),
     )
 
 
@@ -52,7 +55,7 @@ def scope_objectives(viewer: Viewer, *, cycle: Cycle, team: Team | None) -> Quer
         visible_objectives(viewer)
         .filter(cycle=cycle, team=team)
         .select_related("owner__user", "parent", "value_dimension", "cycle", "team")
-        .prefetch_related(key_results_prefetch())
+        .prefetch_related(key_results_prefetch(viewer))
         .order_by("title")
     )
 

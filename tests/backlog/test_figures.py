@@ -83,6 +83,18 @@ def test_invisible_krs_are_ignored_when_ranking():
     assert ranked.value == 0 and ranked.parts == ()
 
 
+def test_a_reason_names_only_the_key_results_its_reader_may_see():
+    stories = [f.OpenStory(id=1, points=2, epic_id=9, links=((1, 0.4),))]
+    [ranked] = f.rank_by_impact(stories, epic_links={9: [(2, 0.3)]}, key_results=KRS)
+    assert ranked.value == pytest.approx(0.4 * 0.5 + 0.3 * 2)  # both count, whoever reads it
+    assert ranked.reason({1}) == (
+        "Latency: 40 % of it × weight 1 × 50 % still to go; key results you may not see: 0.600 → 0.800, 0.400 per point"
+    )
+    assert "NPS" not in ranked.reason(set()) and "Latency" not in ranked.reason(set())
+    assert ranked.reason(set()).startswith("key results you may not see: 0.800 →")
+    assert ranked.reason({1, 2}) == ranked.reason()
+
+
 def test_coverage_by_count_and_by_points():
     result = f.coverage(
         [

@@ -164,6 +164,46 @@ def test_ranked_view_and_accepting_its_order(login, cast, latency, stories):
     assert Story.objects.order_by("rank").first().title == "Refactor logging"
 
 
+def test_ranked_view_names_no_key_result_of_another_team_the_reader_may_not_see(login, cast, latency, stories):
+    """Issue 19, finding 2: Checkout's work serving Growth's team-only KR (its own link and its epic's).
+    Checkout's people may not see that KR: the reasons leave its name out but still count it (the order is
+    the same for everyone); leadership, who sees it, reads its name."""
+    growth = objective_services.objective_create(
+        organisation=cast.org,
+        cycle=latency.objective.cycle,
+        team=cast.other_team,
+        title="Growth's plan",
+        owner=cast.employee_elsewhere,
+        visibility="team",
+        state="active",
+    )
+    trial = objective_services.key_result_create(
+        objective=growth, title="Trial-to-paid conversion", start_value=0, target_value=100, today=TODAY
+    )
+    epic = services.epic_save(organisation=cast.org, team=cast.team, title="Onboarding")
+    services.story_save(
+        organisation=cast.org, team=cast.team, title="Welcome tour", points=2, epic=epic, story=stories[2]
+    )
+    services.link_epic(epic=epic, key_result=trial, share=0.5)
+    services.link_story(story=stories[1], key_result=trial, share=0.2)
+    services.link_story(story=stories[1], key_result=latency, share=0.5)
+    url = reverse("backlog_ranked", args=[cast.team.pk])
+    orders = {}
+    for person in (cast.member, cast.lead, cast.guest, cast.leadership):
+        page = login(person).get(url).content.decode()
+        orders[person.pk] = [page.index(s.title) for s in stories]
+        if person == cast.leadership:
+            assert "Trial-to-paid conversion (through its epic): 50 % of it" in page
+            assert "Trial-to-paid conversion: 20 % of it × weight 1 × 100 % still to go" in page
+        else:
+            assert "Trial-to-paid" not in page, person
+            assert "API p95 latency: 50 % of it × weight 1 × 50 % still to go" in page  # what it may see
+            # 0.5 × 1 × 0.5 named, 0.2 × 1 × 1 unnamed: 0.45 over 3 points
+            assert "key results you may not see: 0.200 → 0.450, 0.150 per point" in page
+            assert "key results you may not see: 0.500 → 0.500, 0.250 per point" in page  # the epic's story
+    assert len({tuple(sorted(range(3), key=order.__getitem__)) for order in orders.values()}) == 1
+
+
 def test_epic_with_briefing_and_inherited_intent(login, cast, latency):
     parent = services.epic_save(
         organisation=cast.org, team=cast.department, title="Payments", my_intent="Never lose a sale"

@@ -169,6 +169,26 @@ def test_other_members_see_every_team_metric(login, cast, metrics):
     assert "Gross margin" in body and "Checkout p95 latency" in body and "Weekly sign-ups" in body
 
 
+def test_a_guest_reads_no_other_teams_kfi_on_the_objective_pages(login, cast, quarter, metrics):
+    """Issue 19: Growth's metric guards a KR of Checkout. Checkout's guest sees the KR but not Growth's
+    metric (its page is a 404 to them): the objective and OKR pages name only the KFIs a reader may see."""
+    _, latency, signups, _ = metrics
+    objective = ObjectiveFactory(organisation=cast.org, cycle=quarter, team=cast.team, owner=cast.lead)
+    services.key_result_create(
+        objective=objective, title="Faster checkout", kind="milestone", kfis=[latency, signups], today=TODAY
+    )
+    pages = (
+        reverse("objective_detail", args=[objective.pk]),
+        f"{reverse('okrs')}?team={cast.team.pk}&cycle={quarter.pk}",
+    )
+    for url in pages:
+        guest = login(cast.guest).get(url).content.decode()
+        assert "Faster checkout" in guest and "KFI: Checkout p95 latency" in guest
+        assert "Weekly sign-ups" not in guest, url
+        member = login(cast.member).get(url).content.decode()
+        assert "KFI: Checkout p95 latency, Weekly sign-ups" in member
+
+
 @pytest.mark.parametrize(("who", "offered"), [("admin", True), ("lead", True), ("member", False)])
 def test_health_list_empty_state(login, cast, who, offered):
     body = login(getattr(cast, who)).get(reverse("health_metric_list")).content.decode()

@@ -3,7 +3,9 @@ answer DESIGN.md's "Who sees what" and "Permissions and safety" give: 200, the l
 one sees but may not change, 404 for what one may not see.
 
 The table below has one entry per route of the URL configuration; a route without one fails
-``test_every_route_is_in_the_table`` (so whoever adds a route classifies it). Each entry lists its checks:
+``test_every_route_is_in_the_table`` (so whoever adds a route classifies it); a route that answers GET
+also needs an entry in the content sweep's table (tests/security/test_content_sweep.py, whose docstring
+says how), which reads the bodies for canaries. Each entry lists its checks:
 the request and the ladder of rules of tests/security/sweep.py: GET for reads; a write carries a valid
 body for those it must let through (and succeeds), an empty one on a page for those it must refuse (a
 refusal never depends on the form); an API write carries a valid body for everyone. Lists and dashboards
