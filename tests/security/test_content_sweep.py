@@ -154,6 +154,7 @@ ROUTES: dict[str, tuple[Get, ...]] = {
     "security_log": (Get(),),
     "webhook_list": (Get(),),
     "webhook_detail": (Get("webhook"),),
+    "webhook_delete": (Get("webhook"),),
     # Comments.
     "comment_thread_key_result": (Get("kr"),),
     "comment_thread_checkin": (Get("checkin"),),
