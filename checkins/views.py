@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,6 +26,7 @@ from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
 from okrapp.my_week import my_week_sections
+from okrapp.parsing import BadInput, parse_date
 
 
 def plain(value: float | None) -> str | None:
@@ -150,10 +151,9 @@ def checkin_week(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     kr = access_key_result(request.viewer, pk)
     if not services.can_check_in(request.viewer, kr):  # one who sees the KR but may not check in: 403, any body
         raise PermissionDenied("Only the key result's owner, its contributors or the team lead check in on it.")
-    try:
-        week = date.fromisoformat(request.POST.get("week", ""))
-    except ValueError:
-        raise Http404("No such week.") from None
+    week = parse_date(request.POST.get("week"), field="week")  # within 2000–2100, or 400
+    if week is None:
+        raise BadInput("week", "Send the week as YYYY-MM-DD.")
     form = CheckInForm(request.POST, key_result=kr, prefix="past")
     existing = CheckIn.objects.filter(key_result=kr, week=week).first()
     if form.is_valid():
