@@ -14,6 +14,7 @@ from objectives.forms import PersonChoiceField
 from objectives.models import KeyResult, Objective
 from okrapp.forms_text import DESCRIPTION_MAX_LENGTH, long_text
 from okrapp.models import Membership
+from okrapp.parsing import validate_date_bounds
 from okrapp.versioning import VersionedForm
 
 IMPACT_HELP = "In the key result's unit (−100 for 100 ms less) or as a share of it (25 %). Optional."
@@ -124,8 +125,13 @@ class EpicForm(forms.Form):
 
 class SprintForm(forms.Form):
     name = forms.CharField(label="Sprint", max_length=80)
-    start_date = forms.DateField(label="Starts", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="Ends", widget=forms.DateInput(attrs={"type": "date"}))
+    # Within 2000–2100 (okrapp.parsing): a sprint from year 1 would draw a burndown of 700,000 days.
+    start_date = forms.DateField(
+        label="Starts", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_date_bounds]
+    )
+    end_date = forms.DateField(
+        label="Ends", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_date_bounds]
+    )
     goal = long_text(label="Goal", max_length=DESCRIPTION_MAX_LENGTH)
     focus_key_results = forms.ModelMultipleChoiceField(
         label="Focus key results",

@@ -9,6 +9,7 @@ from django import forms
 from objectives.models import KeyResult
 from objectives.progress import Kind
 from okrapp.forms_text import NOTE_MAX_LENGTH, long_text
+from okrapp.parsing import validate_date_bounds
 
 DONE_CHOICES = [("", "Choose…"), ("no", "Not done yet"), ("yes", "Done")]
 
@@ -56,6 +57,10 @@ class CheckInForm(forms.Form):
 
 
 class ReadingForm(forms.Form):
-    taken_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    taken_on = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_date_bounds],  # within 2000–2100 (okrapp.parsing)
+    )
     value = forms.FloatField(label="Value", widget=forms.NumberInput(attrs={"step": "any"}))
     note = forms.CharField(label="Note", max_length=240, required=False)

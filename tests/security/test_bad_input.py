@@ -92,3 +92,24 @@ def test_an_api_id_in_the_path_too_long_for_int_is_not_found(cast, resource):
     answer = client.get(f"/api/v1/{resource}/{HUGE}/")
     assert answer.status_code == 404
     assert answer.json() == {"errors": [{"field": None, "message": "Not found, or not visible to you."}]}
+
+
+@pytest.mark.parametrize(("start", "end"), [("0001-01-01", "2026-12-14"), ("2026-12-01", "9999-12-31")])
+def test_a_sprint_lies_within_the_products_years(login, cast, start, end):
+    answer = login(cast.lead).post(
+        reverse("sprint_list", args=[cast.team.pk]), {"name": "Long", "start_date": start, "end_date": end}
+    )
+    assert answer.status_code == 422
+    assert "Dates lie between 2000 and 2100." in answer.content.decode()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_reading_lies_within_the_products_years(login, cast, day):
+    from objectives import services as objective_services
+
+    metric = objective_services.health_metric_save(
+        organisation=cast.org, team=cast.team, name="Margin", direction="higher", green_threshold=60, amber_threshold=50
+    )
+    answer = login(cast.lead).post(reverse("health_metric_detail", args=[metric.pk]), {"taken_on": day, "value": 55})
+    assert answer.status_code == 422
+    assert "Dates lie between 2000 and 2100." in answer.content.decode()
