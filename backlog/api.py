@@ -30,7 +30,9 @@ from backlog.models import Epic, EpicLink, Sprint, SprintState, Story, StoryLink
 from objectives.models import KeyResult
 from objectives.selectors import people_choices
 from objectives.visibility import visible_key_results, visible_objectives
-from okrapp.api.base import ERRORS, FiniteFloatField, ScopedInput, api_viewer, resource_schema
+from okrapp.access import visible_people, visible_teams
+from okrapp.api.base import ERRORS, FiniteFloatField, ScopedInput, resource_schema
+from okrapp.api.filters import IdFilter, IdParam
 from okrapp.api.resource import Resource, parse_pk
 from okrapp.http import Viewer
 from okrapp.models import Team
@@ -128,11 +130,24 @@ class EpicInput(ScopedInput):
 
 
 class TeamWorkFilter(filters.FilterSet):
-    team = filters.NumberFilter(field_name="team_id")
+    team = IdFilter(field_name="team", scope=visible_teams)
+
+
+def organisation_themes(viewer: Viewer) -> QuerySet[Theme]:
+    """Every member of the organisation sees its roadmap's themes."""
+    return Theme.objects.filter(organisation_id=viewer.organisation_id)
+
+
+def visible_epics(viewer: Viewer) -> QuerySet[Epic]:
+    return Epic.objects.filter(seen_teams(viewer), organisation_id=viewer.organisation_id)
+
+
+def visible_sprints(viewer: Viewer) -> QuerySet[Sprint]:
+    return Sprint.objects.filter(seen_teams(viewer), organisation_id=viewer.organisation_id)
 
 
 class EpicFilter(TeamWorkFilter):
-    theme = filters.NumberFilter(field_name="theme_id")
+    theme = IdFilter(field_name="theme", scope=organisation_themes)
 
     class Meta:
         model = Epic
@@ -207,20 +222,16 @@ class StoryInput(ScopedInput):
 
 
 class StoryFilter(TeamWorkFilter):
-    epic = filters.NumberFilter(field_name="epic_id")
-    sprint = filters.NumberFilter(field_name="sprint_id")
-    assignee = filters.NumberFilter(field_name="assignee_id")
-    key_result = filters.NumberFilter(method="linked_to", label="Linked directly to this key result")
+    epic = IdFilter(field_name="epic", scope=visible_epics)
+    sprint = IdFilter(field_name="sprint", scope=visible_sprints)
+    assignee = IdFilter(field_name="assignee", scope=visible_people)
+    key_result = IdFilter(
+        field_name="key_results", scope=visible_key_results, label="Linked directly to this key result"
+    )
 
     class Meta:
         model = Story
         fields = ("team", "epic", "sprint", "status", "assignee", "key_result")
-
-    def linked_to(self, queryset: QuerySet[Story], name: str, value: int) -> QuerySet[Story]:
-        # A key result the caller may not see finds nothing, as if it did not exist: the stories serving
-        # it would otherwise tell that it does (and what works towards it).
-        visible = visible_key_results(api_viewer(self.request)).filter(pk=value)
-        return queryset.filter(key_results__in=visible)
 
 
 @resource_schema(StorySerializer, StoryInput)
@@ -418,9 +429,11 @@ def _link_row(kind: str, link: StoryLink | EpicLink) -> dict[str, Any]:
 
 
 class LinkFilter(filters.FilterSet):
-    key_result = filters.NumberFilter(method="noop", help_text="Only the links to this key result.")
-    story = filters.NumberFilter(method="noop")
-    epic = filters.NumberFilter(method="noop")
+    # Applied in LinkResource.list to links already scoped to what the viewer sees: a hidden key result,
+    # story or epic finds nothing, as one that does not exist.
+    key_result = IdParam(method="noop", help_text="Only the links to this key result.")
+    story = IdParam(method="noop")
+    epic = IdParam(method="noop")
 
     class Meta:
         model = StoryLink

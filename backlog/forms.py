@@ -125,6 +125,7 @@ class EpicForm(forms.Form):
 
 class SprintForm(forms.Form):
     name = forms.CharField(label="Sprint", max_length=80)
+    # Within 2000–2100 (okrapp.parsing): a sprint from year 1 would draw a burndown of 700,000 days.
     start_date = forms.DateField(
         label="Starts", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_date_bounds]
     )

@@ -20,6 +20,7 @@ from backlog import figures
 from backlog.models import EpicLink, Sprint, SprintState, Story, StoryLink, StoryStatus
 from objectives.models import CycleState, KeyResult, KeyResultSnapshot, Visibility
 from objectives.visibility import visible_key_result_ids, visible_key_results
+from okrapp.access import visible_people
 from okrapp.http import Viewer
 from okrapp.models import Team
 from okrapp.timeutil import org_date
@@ -224,10 +225,10 @@ class StoryRow:
 @dataclass(frozen=True)
 class BacklogFilters:
     status: str = "open"  # open, done or all
-    sprint: str = ""  # a sprint id, "none" (unplanned) or "" (any)
+    sprint: str = ""  # a sprint id (parsed: okrapp.parsing.parse_id), "none" (unplanned) or "" (any)
     key_result: int | None = None
     not_linked: bool = False
-    assignee: str = ""  # a membership id, "none" (nobody) or "" (anyone)
+    assignee: str = ""  # a membership id (parsed), "none" (nobody) or "" (anyone)
 
 
 def filter_key_results(viewer: Viewer, team: Team, *, chosen: int | None = None) -> QuerySet[KeyResult]:
@@ -263,15 +264,15 @@ def _filtered_stories(viewer: Viewer, team: Team, filters: BacklogFilters) -> Qu
     stories = Story.objects.filter(team=team).select_related("epic", "sprint", "assignee__user").order_by("rank", "pk")
     if filters.assignee == "none":
         stories = stories.filter(assignee=None)
-    elif filters.assignee.isdigit():
-        stories = stories.filter(assignee_id=int(filters.assignee))
+    elif filters.assignee:  # a person the viewer may not see finds nothing, as one who does not exist
+        stories = stories.filter(assignee__in=visible_people(viewer).filter(pk=int(filters.assignee)).values("pk"))
     if filters.status == "open":
         stories = stories.exclude(status=StoryStatus.DONE)
     elif filters.status == "done":
         stories = stories.filter(status=StoryStatus.DONE)
     if filters.sprint == "none":
         stories = stories.filter(sprint=None)
-    elif filters.sprint.isdigit():
+    elif filters.sprint:
         stories = stories.filter(sprint_id=int(filters.sprint))
     if filters.key_result is not None or filters.not_linked:
         visible = visible_key_results(viewer)

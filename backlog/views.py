@@ -26,15 +26,16 @@ from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
 from okrapp.models import Membership, Team
+from okrapp.parsing import check_text, parse_id, parse_int
 from okrapp.versioning import form_is_current, form_open
 
 
 def _default_team(request: AuthedHttpRequest) -> Team:
     """The team named by ?team=, else the viewer's first team, else the organisation's first one."""
     viewer = request.viewer
-    raw = request.GET.get("team", "")
-    if raw.isdigit():
-        return access_backlog_team(viewer, int(raw))
+    chosen = parse_id(request.GET.get("team"), field="team")
+    if chosen is not None:
+        return access_backlog_team(viewer, chosen)
     mine = Team.objects.filter(organisation_id=viewer.organisation_id, pk__in=list(viewer.team_roles)).order_by("name")
     team = mine.first() or Team.objects.filter(organisation_id=viewer.organisation_id).order_by("name").first()
     if team is None or not can_see_team(viewer, team.pk):
@@ -43,18 +44,26 @@ def _default_team(request: AuthedHttpRequest) -> Team:
 
 
 def _filters(request: AuthedHttpRequest, query: QueryDict | None = None) -> selectors.BacklogFilters:
-    """The page's filters, from its query string (or ``query``: the page a move was made on)."""
+    """The page's filters, from its query string (or ``query``: the page a move was made on). An id that
+    is not one answers 400 (okrapp.parsing); an id of something the viewer may not see filters like one
+    that does not exist: no stories."""
     params = request.GET if query is None else query
-    kr = params.get("kr", "")
     status = params.get("status", "open")
-    assignee = params.get("assignee", "")
     return selectors.BacklogFilters(
         status=status if status in {"open", "done", "all"} else "open",
-        sprint=params.get("sprint", ""),
-        key_result=int(kr) if kr.isdigit() else None,
+        sprint=_id_or_none(params.get("sprint"), field="sprint"),
+        key_result=parse_id(params.get("kr"), field="kr"),
         not_linked=params.get("linked") == "no",
-        assignee=assignee if assignee == "none" or assignee.isdigit() else "",
+        assignee=_id_or_none(params.get("assignee"), field="assignee"),
     )
+
+
+def _id_or_none(raw: str | None, *, field: str) -> str:
+    """A filter that takes an id or "none" (nothing set), as text: "" for any."""
+    if raw == "none":
+        return raw
+    chosen = parse_id(raw, field=field)
+    return "" if chosen is None else str(chosen)
 
 
 def _mine_url(request: AuthedHttpRequest, team: Team) -> str:
@@ -91,9 +100,11 @@ def _coverage_context(team: Team, viewer: Any) -> dict[str, Any]:
     }
 
 
+MAX_PAGE = 1_000_000  # far past any backlog's last page (a page past the end shows the last one)
+
+
 def _page_number(query: QueryDict) -> int:
-    raw = query.get("page", "1")
-    return int(raw) if raw.isdigit() else 1
+    return parse_int(query.get("page"), field="page", minimum=1, maximum=MAX_PAGE, default=1) or 1
 
 
 def _page_urls(params: QueryDict, team: Team, page: selectors.StoryPage) -> dict[str, str]:
@@ -223,16 +234,17 @@ def story_link(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The KR picker of a story row: GET searches (?q=) and shows the picker; POST links."""
     story = access_story(request.viewer, pk, write=True)
     candidates = selectors.linkable_key_results(request.viewer)
-    query = request.GET.get("q", "").strip() if request.method == "GET" else request.POST.get("q", "").strip()
+    raw_query = request.GET.get("q", "") if request.method == "GET" else request.POST.get("q", "")
+    query = check_text(raw_query, field="q", max_length=200).strip()
     if query:
         candidates = candidates.filter(title__icontains=query) | candidates.filter(objective__title__icontains=query)
     form = LinkForm(
         request.POST or None, key_results=selectors.linkable_key_results(request.viewer), prefix=f"s{story.pk}"
     )
     if request.method == "POST":
-        chosen = request.POST.get(f"s{story.pk}-key_result", "")
-        if chosen.isdigit():
-            access_key_result(request.viewer, int(chosen))  # a KR one may not see answers 404, as everywhere
+        chosen = parse_id(request.POST.get(f"s{story.pk}-key_result"), field="key_result")
+        if chosen is not None:
+            access_key_result(request.viewer, chosen)  # a KR one may not see answers 404, as everywhere
         if form.is_valid():
             share, amount = form.cleaned_data["impact"]
             kr = access_key_result(request.viewer, form.cleaned_data["key_result"].pk)

@@ -19,17 +19,18 @@ from backlog.models import Story, StoryStatus
 from backlog.views import _filters, _list_query, _page_number, _page_urls
 from okrapp.decorators import member_required
 from okrapp.http import AuthedHttpRequest
+from okrapp.parsing import BadInput, parse_id
 
 STEP_WORDS = {"top": "to the top", "up": "up", "down": "down"}
 
 
 def _neighbour(request: AuthedHttpRequest, name: str) -> Story | None:
-    raw = request.POST.get(name, "")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationError({name: "Name the neighbouring story by its number."})
-    return access_story(request.viewer, int(raw))  # a story one may not see answers 404, as everywhere
+    try:
+        chosen = parse_id(request.POST.get(name), field=name)
+    except BadInput:
+        raise ValidationError({name: "Name the neighbouring story by its number."}) from None
+    # a story one may not see answers 404, as everywhere
+    return access_story(request.viewer, chosen) if chosen is not None else None
 
 
 def _position(story: Story, page: selectors.StoryPage) -> str:

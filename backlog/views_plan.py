@@ -31,6 +31,7 @@ from objectives.visibility import visible_key_results, visible_objectives
 from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
+from okrapp.parsing import parse_id
 
 # --- Epics -----------------------------------------------------------------------------------------
 
@@ -53,8 +54,10 @@ def epic_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     form = None
     status = 200
     if can_plan(request.viewer, team.pk):
-        parent = Epic.objects.filter(organisation_id=team.organisation_id, pk=request.GET.get("parent") or 0).first()
-        theme = Theme.objects.filter(organisation_id=team.organisation_id, pk=request.GET.get("theme") or 0).first()
+        parent_id = parse_id(request.GET.get("parent"), field="parent") or 0
+        theme_id = parse_id(request.GET.get("theme"), field="theme") or 0
+        parent = Epic.objects.filter(organisation_id=team.organisation_id, pk=parent_id).first()
+        theme = Theme.objects.filter(organisation_id=team.organisation_id, pk=theme_id).first()
         initial = {
             "parent": parent,
             "theme": theme,
@@ -150,13 +153,13 @@ def epic_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def _epic_link(request: AuthedHttpRequest, epic: Epic) -> HttpResponse:
     from backlog.forms import parse_impact
 
-    kr_raw = request.POST.get("key_result", "")
+    kr_id = parse_id(request.POST.get("key_result"), field="key_result")
     if request.POST.get("remove"):
-        services.unlink_epic(epic=epic, key_result=access_key_result(request.viewer, int(kr_raw or 0)))
+        services.unlink_epic(epic=epic, key_result=access_key_result(request.viewer, kr_id or 0))
         return redirect("epic_detail", epic.pk)
     try:
         share, amount = parse_impact(request.POST.get("impact", ""))
-        kr = access_key_result(request.viewer, int(kr_raw)) if kr_raw.isdigit() else None
+        kr = access_key_result(request.viewer, kr_id) if kr_id is not None else None
         if kr is None:
             raise ValidationError({"key_result": "Choose a key result."})
         services.link_epic(epic=epic, key_result=kr, share=share, amount=amount)
@@ -241,8 +244,8 @@ def theme_move(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Move a theme to a lane (buttons, or drag and drop posting the same form), before a theme or last."""
     theme = access_theme(request.viewer, pk, write=True)
     lane = request.POST.get("lane", "")
-    before_raw = request.POST.get("before", "")
-    before = access_theme(request.viewer, int(before_raw)) if before_raw.isdigit() else None
+    before_id = parse_id(request.POST.get("before"), field="before")
+    before = access_theme(request.viewer, before_id) if before_id is not None else None
     try:
         services.theme_move(theme=theme, lane=lane, before=before)
     except ValidationError as error:

@@ -32,6 +32,7 @@ from okrapp.api.base import (
     ViewerMixin,
     resource_schema,
 )
+from okrapp.api.filters import BoundedDateFilter, IdFilter
 from okrapp.api.resource import Resource, parse_pk
 from okrapp.http import Viewer
 from okrapp.timeutil import org_today
@@ -79,9 +80,9 @@ class CheckInInput(serializers.Serializer):
 
 
 class CheckInFilter(filters.FilterSet):
-    key_result = filters.NumberFilter(field_name="key_result_id")
-    week = filters.DateFilter()
-    week_from = filters.DateFilter(field_name="week", lookup_expr="gte")
+    key_result = IdFilter(field_name="key_result", scope=visible_key_results)
+    week = BoundedDateFilter()
+    week_from = BoundedDateFilter(field_name="week", lookup_expr="gte")
 
     class Meta:
         model = CheckIn
@@ -141,9 +142,13 @@ class MetricReadingInput(serializers.Serializer):
             self.fields["metric"].queryset = HealthMetric.objects.filter(health_metric_visibility(viewer))  # type: ignore[attr-defined]
 
 
+def visible_health_metrics(viewer: Viewer) -> QuerySet[HealthMetric]:
+    return HealthMetric.objects.filter(health_metric_visibility(viewer))
+
+
 class MetricReadingFilter(filters.FilterSet):
-    metric = filters.NumberFilter(field_name="metric_id")
-    taken_from = filters.DateFilter(field_name="taken_on", lookup_expr="gte")
+    metric = IdFilter(field_name="metric", scope=visible_health_metrics)
+    taken_from = BoundedDateFilter(field_name="taken_on", lookup_expr="gte")
 
     class Meta:
         model = MetricReading

@@ -60,7 +60,7 @@ class ReadingForm(forms.Form):
     taken_on = forms.DateField(
         label="Date",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        validators=[validate_date_bounds],
+        validators=[validate_date_bounds],  # within 2000–2100 (okrapp.parsing)
     )
     value = forms.FloatField(label="Value", widget=forms.NumberInput(attrs={"step": "any"}))
     note = forms.CharField(label="Note", max_length=240, required=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,7 +15,7 @@ from checkins import selectors, services
 from checkins.charts import trend_chart
 from checkins.forms import CheckInForm, ReadingForm
 from checkins.models import CheckIn
-from checkins.weeks import drawn_weeks, local_today, week_label, week_of
+from checkins.weeks import local_today, week_label, week_of, weeks_between
 from objectives import views as objective_views
 from objectives import views_health
 from objectives.access import access_key_result
@@ -151,12 +151,9 @@ def checkin_week(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     kr = access_key_result(request.viewer, pk)
     if not services.can_check_in(request.viewer, kr):  # one who sees the KR but may not check in: 403, any body
         raise PermissionDenied("Only the key result's owner, its contributors or the team lead check in on it.")
-    try:
-        week = parse_date(request.POST.get("week"), field="week")  # within 2000–2100, as every date
-    except BadInput:
-        week = None
+    week = parse_date(request.POST.get("week"), field="week")  # within 2000–2100, or 400
     if week is None:
-        raise Http404("No such week.")
+        raise BadInput("week", "Send the week as YYYY-MM-DD.")
     form = CheckInForm(request.POST, key_result=kr, prefix="past")
     existing = CheckIn.objects.filter(key_result=kr, week=week).first()
     if form.is_valid():
@@ -209,7 +206,7 @@ def series_context(request: AuthedHttpRequest, kr: KeyResult) -> dict[str, Any]:
             unit=kr.unit,
         )
     can_write = services.can_check_in(request.viewer, kr) and cycle.state != "closed"
-    weeks = [w for w in drawn_weeks(cycle.start_date, cycle.end_date, today) if w <= week_of(today)]
+    weeks = [w for w in weeks_between(cycle.start_date, min(today, cycle.end_date)) if w <= week_of(today)]
     return {
         "history": history,
         "chart": chart,

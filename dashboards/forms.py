@@ -1,5 +1,6 @@
-"""The cascade's filters, read from the URL so a filtered view can be shared. A value that is not one
-of the choices (another organisation's team, a made-up status) is dropped, never an error page."""
+"""The cascade's filters, read from the URL so a filtered view can be shared. An id that is not one
+answers 400 (okrapp.parsing); a value that is not one of the choices (another organisation's team, a
+made-up status) is dropped, as one that does not exist."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dashboards.cascade import COMMITTED, COMPANY, STRETCH, Filters
 from objectives.models import Cycle, ValueDimension
 from objectives.progress import STATUS_LABELS, Status
 from okrapp.http import Viewer
+from okrapp.parsing import parse_id
 
 MAX_OPEN_TOKENS = 200
 
@@ -25,6 +27,10 @@ class CascadeFilterForm(forms.Form):
     open = forms.CharField(required=False, max_length=2000)
 
     def __init__(self, data: QueryDict, *, viewer: Viewer, teams: list[Any]) -> None:
+        for name in ("cycle", "dimension"):
+            parse_id(data.get(name), field=name)
+        if data.get("team") != COMPANY:
+            parse_id(data.get("team"), field="team")
         super().__init__(data)
         self.fields["cycle"].queryset = Cycle.objects.filter(organisation_id=viewer.organisation_id)  # type: ignore[attr-defined]
         self.fields["dimension"].queryset = ValueDimension.objects.filter(organisation_id=viewer.organisation_id)  # type: ignore[attr-defined]

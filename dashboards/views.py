@@ -16,14 +16,16 @@ from objectives.selectors import default_cycle, scope_teams
 from okrapp.access import access_team
 from okrapp.decorators import member_required
 from okrapp.http import AuthedHttpRequest
+from okrapp.parsing import parse_id
 from okrapp.timeutil import org_today
 
 
 def _chosen_cycle(request: AuthedHttpRequest, today: date) -> tuple[list[Cycle], Cycle | None]:
-    """The organisation's cycles, and the one the URL names (else the current one)."""
+    """The organisation's cycles, and the one the URL names (else the current one: another organisation's
+    cycle is one that does not exist). Text that is no id answers 400."""
     cycles = list(Cycle.objects.filter(organisation_id=request.viewer.organisation_id).order_by("-start_date"))
-    raw = request.GET.get("cycle", "")
-    return cycles, next((c for c in cycles if str(c.pk) == raw), None) or default_cycle(request.viewer, today)
+    chosen = parse_id(request.GET.get("cycle"), field="cycle")
+    return cycles, next((c for c in cycles if c.pk == chosen), None) or default_cycle(request.viewer, today)
 
 
 @member_required
@@ -67,9 +69,9 @@ def heatmap_rows(request: AuthedHttpRequest) -> HttpResponse:
     ``company``) or an objective's key results (``objective``)."""
     viewer = request.viewer
     today = org_today(viewer.organisation)
-    objective_id = request.GET.get("objective", "")
-    if objective_id.isdigit():
-        objective = access_objective(viewer, int(objective_id))
+    objective_id = parse_id(request.GET.get("objective"), field="objective")
+    if objective_id is not None:
+        objective = access_objective(viewer, objective_id)
         rows = heatmap.key_result_rows(objective, today=today)
         return render(
             request,
@@ -78,9 +80,10 @@ def heatmap_rows(request: AuthedHttpRequest) -> HttpResponse:
         )
     _cycles, cycle = _chosen_cycle(request, today)
     team = request.GET.get("team", "")
-    if cycle is None or not (team == "company" or team.isdigit()):
+    chosen = None if team == "company" else parse_id(team, field="team")
+    if cycle is None or (team != "company" and chosen is None):
         raise Http404("Name a team (or the company) or an objective.")
-    team_id = None if team == "company" else access_team(viewer, int(team)).pk
+    team_id = None if chosen is None else access_team(viewer, chosen).pk
     data = heatmap.heatmap(viewer, cycle, today=today, objective_rows=True, team_id=team_id)
     group = data.groups[0][1] if data.groups else heatmap.Row("", [])
     return render(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from objectives.models import Cycle, KeyResult, Objective
@@ -60,6 +61,11 @@ def access_key_result(viewer: Viewer, pk: int, *, write: bool = False) -> KeyRes
     if write and not (kr.owner_id == viewer.membership.pk or can_edit_objective(viewer, kr.objective)):
         raise PermissionDenied("Only the key result's owner, its objective's owner or the team lead can change it.")
     return kr
+
+
+def visible_cycles(viewer: Viewer) -> QuerySet[Cycle]:
+    """The cycles the viewer may see, as access_cycle decides one: every cycle of the organisation."""
+    return Cycle.objects.filter(organisation_id=viewer.organisation_id)
 
 
 def access_cycle(viewer: Viewer, pk: int, *, write: bool = False) -> Cycle:

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from objectives import services
-from objectives.access import access_cycle, access_objective, can_write_in
+from objectives.access import access_cycle, access_objective, can_write_in, visible_cycles
 from objectives.access_health import (
     access_health_metric,
     access_value_dimension,
@@ -38,7 +38,9 @@ from objectives.models import (
 from objectives.selectors import people_choices
 from objectives.services import exchange
 from objectives.visibility import visible_key_results, visible_objectives
+from okrapp.access import visible_teams
 from okrapp.api.base import ERRORS, FiniteFloatField, ScopedInput, api_viewer, resource_schema
+from okrapp.api.filters import IdFilter
 from okrapp.api.resource import Resource, parse_pk
 from okrapp.http import Viewer
 from okrapp.models import Team
@@ -209,12 +211,12 @@ class ObjectiveInput(ScopedInput):
 
 
 class ObjectiveFilter(filters.FilterSet):
-    cycle = filters.NumberFilter(field_name="cycle_id")
-    team = filters.NumberFilter(field_name="team_id")
+    cycle = IdFilter(field_name="cycle", scope=visible_cycles)
+    team = IdFilter(field_name="team", scope=visible_teams)
     company_level = filters.BooleanFilter(field_name="team", lookup_expr="isnull", label="Company-level only")
     status = filters.ChoiceFilter(choices=STATUS_CHOICES)
     state = filters.ChoiceFilter(choices=Objective._meta.get_field("state").choices)
-    parent = filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent", scope=visible_objectives)
 
     class Meta:
         model = Objective
@@ -312,7 +314,7 @@ class HealthMetricInput(ScopedInput):
 
 
 class HealthMetricFilter(filters.FilterSet):
-    team = filters.NumberFilter(field_name="team_id")
+    team = IdFilter(field_name="team", scope=visible_teams)
 
     class Meta:
         model = HealthMetric

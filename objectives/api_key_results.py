@@ -14,14 +14,16 @@ from rest_framework import serializers
 
 from objectives import progress as numbers
 from objectives import services
-from objectives.access import access_key_result, access_objective
+from objectives.access import access_key_result, access_objective, visible_cycles
 from objectives.access_health import health_metric_visibility
 from objectives.facts import key_result_facts
 from objectives.models import STATUS_CHOICES, CycleState, HealthMetric, KeyResult
 from objectives.selectors import people_choices
 from objectives.services.goals import KR_FIELDS
 from objectives.visibility import visible_key_results, visible_objectives
+from okrapp.access import visible_people, visible_teams
 from okrapp.api.base import FiniteFloatField, ScopedInput, resource_schema
+from okrapp.api.filters import IdFilter
 from okrapp.api.resource import Resource
 from okrapp.http import Viewer
 from okrapp.models import Membership
@@ -153,10 +155,10 @@ class KeyResultInput(ScopedInput):
 
 
 class KeyResultFilter(filters.FilterSet):
-    objective = filters.NumberFilter(field_name="objective_id")
-    cycle = filters.NumberFilter(field_name="objective__cycle_id")
-    team = filters.NumberFilter(field_name="objective__team_id")
-    owner = filters.NumberFilter(field_name="owner_id")
+    objective = IdFilter(field_name="objective", scope=visible_objectives)
+    cycle = IdFilter(field_name="objective__cycle", scope=visible_cycles)
+    team = IdFilter(field_name="objective__team", scope=visible_teams)
+    owner = IdFilter(field_name="owner", scope=visible_people)
     status = filters.ChoiceFilter(choices=STATUS_CHOICES)
     kind = filters.ChoiceFilter(choices=KeyResult._meta.get_field("kind").choices)
 

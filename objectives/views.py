@@ -28,6 +28,7 @@ from okrapp.decorators import admin_required, member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
 from okrapp.models import Team
+from okrapp.parsing import parse_id
 from okrapp.timeutil import org_today
 from okrapp.versioning import form_is_current, form_open
 
@@ -47,11 +48,12 @@ def done(request: AuthedHttpRequest, url: str, message: str) -> HttpResponse:
 
 
 def _scope_team(request: AuthedHttpRequest, raw: str | None) -> Team | None:
-    """The team of a scope parameter ('company' or a team id), checked against the organisation."""
+    """The team of a scope parameter ('company' or a team id), checked against the organisation. Text
+    that is no id answers 400 (okrapp.parsing)."""
     if not raw or raw == "company":
         return None
     team = Team.objects.filter(
-        organisation_id=request.viewer.organisation_id, pk=int(raw) if raw.isdecimal() and raw.isascii() else 0
+        organisation_id=request.viewer.organisation_id, pk=parse_id(raw, field="team") or 0
     ).first()
     if team is None or (request.viewer.is_guest_only and team.pk not in request.viewer.team_roles):
         raise Http404("No such team.")
@@ -59,8 +61,9 @@ def _scope_team(request: AuthedHttpRequest, raw: str | None) -> Team | None:
 
 
 def _scope_cycle(request: AuthedHttpRequest, raw: str | None) -> Cycle | None:
-    if raw and raw.isdecimal() and raw.isascii():
-        return access_cycle(request.viewer, int(raw))
+    chosen = parse_id(raw, field="cycle")
+    if chosen is not None:
+        return access_cycle(request.viewer, chosen)
     return selectors.default_cycle(request.viewer, org_today(request.viewer.organisation))
 
 

@@ -22,6 +22,7 @@ from objectives.models import HealthMetric
 from okrapp.decorators import member_required
 from okrapp.forms import apply_service_errors
 from okrapp.http import AuthedHttpRequest
+from okrapp.parsing import parse_id
 
 # --- Health metrics --------------------------------------------------------------------------------
 
@@ -48,7 +49,9 @@ def health_metric_add(request: AuthedHttpRequest) -> HttpResponse:
     viewer = request.viewer
     if not can_add_health_metric(viewer):
         raise PermissionDenied("Only company admins and team leads add health metrics.")
-    form = HealthMetricForm(request.POST or None, viewer=viewer, initial={"team": request.GET.get("team")})
+    form = HealthMetricForm(
+        request.POST or None, viewer=viewer, initial={"team": parse_id(request.GET.get("team"), field="team")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             metric = services.health_metric_save(organisation=viewer.organisation, **form.cleaned_data)

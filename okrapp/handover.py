@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from okrapp.http import Viewer
 from okrapp.models import Membership, TeamMembership, TeamRole
+from okrapp.parsing import BadInput, parse_id
 from okrapp.people import active_people
 from okrapp.security_log import team_role_event
 from okrapp.services import team_member_set
@@ -167,7 +168,14 @@ def requests_from(data: Mapping[str, object], keys: Iterable[str]) -> dict[str, 
     result: dict[str, HandoverRequest] = {}
     for key in keys:
         raw_items = getlist(f"{key}-items") if getlist else []
-        item_ids = {int(value) for value in raw_items if str(value).isdigit()}
-        raw_target = str(data.get(f"{key}-target") or "")
-        result[key] = HandoverRequest(int(raw_target) if raw_target.isdigit() else None, item_ids)
+        item_ids = {number for value in raw_items if (number := _id_or_none(value)) is not None}
+        result[key] = HandoverRequest(_id_or_none(data.get(f"{key}-target")), item_ids)
     return result
+
+
+def _id_or_none(raw: object) -> int | None:
+    """An id (okrapp.parsing's rule: ASCII digits within bigint), else None: not chosen."""
+    try:
+        return parse_id(str(raw or ""), field="id")
+    except BadInput:
+        return None

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "okrapp.middleware.OrganisationMiddleware",
+    "okrapp.middleware.BadInputMiddleware",  # okrapp.parsing's refusals answer 400 with their message
     "axes.middleware.AxesMiddleware",  # last (innermost): turns a lockout into okrapp's answer, CSP nonce included
 ]
 

@@ -28,6 +28,7 @@ from okrapp.forms import (
 )
 from okrapp.http import AuthedHttpRequest
 from okrapp.models import CompanyRole, Notification
+from okrapp.parsing import parse_id
 
 
 class LoginView(auth_views.LoginView):
@@ -150,7 +151,7 @@ def team_add(request: AuthedHttpRequest) -> HttpResponse:
     form = TeamForm(
         request.POST if request.method == "POST" else None,
         organisation=organisation,
-        initial={"parent": request.GET.get("parent")},
+        initial={"parent": parse_id(request.GET.get("parent"), field="parent")},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -35,7 +35,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from okrapp.http import Viewer
 from okrapp.models import User
-from okrapp.parsing import BadInput, check_date, validate_date_bounds
+from okrapp.parsing import BadInput, check_date, parse_int, validate_date_bounds
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -67,6 +67,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, BadInput):  # okrapp.parsing refused a query parameter or a field: 400, named
+        exc = exceptions.ValidationError({exc.field: [exc.message]})
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found, or not yours to see.")
     elif isinstance(exc, DjangoPermissionDenied):
@@ -155,9 +157,23 @@ def resource_schema(read: Any, write: Any) -> Any:
 
 
 class Pagination(pagination.PageNumberPagination):
+    """Pages of 50 rows; ``page`` and ``page_size`` are whole numbers in range (okrapp.parsing), else 400."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    max_page = 1_000_000  # far past any list's last page (which answers 404, as DRF's pages do)
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        size = parse_int(raw, field="page_size", minimum=1, maximum=self.max_page_size, default=self.page_size)
+        return size or self.page_size
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        raw = request.query_params.get(self.page_query_param)
+        if raw in self.last_page_strings:
+            return raw
+        return parse_int(raw, field="page", minimum=1, maximum=self.max_page, default=1)
 
 
 MAX_NUMBER = 1e12  # beyond any real measure; keeps the progress and trend arithmetic finite

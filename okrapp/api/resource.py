@@ -22,16 +22,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from okrapp.api.base import Pagination, ViewerMixin, check_if_match, full_input, version_of
-
-MAX_ID = 2**63 - 1
+from okrapp.parsing import BadInput, parse_id
 
 
 def parse_pk(raw: Any) -> int:
-    """A URL id, or 404 (never a database error for an id out of range)."""
-    text = str(raw)
-    if not (text.isascii() and text.isdecimal()) or not 0 < int(text) <= MAX_ID:
+    """A URL id, or 404 (never a database error for an id out of range, nor a ValueError for one
+    too long for int())."""
+    try:
+        pk = parse_id(str(raw), field="id")
+    except BadInput:
+        pk = None
+    if pk is None:
         raise Http404("Not found, or not visible to you.")
-    return int(text)
+    return pk
 
 
 class Resource(ViewerMixin, viewsets.GenericViewSet):

@@ -16,9 +16,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from okrapp import services
-from okrapp.access import access_team
+from okrapp.access import access_team, visible_teams
 from okrapp.api.auth import TokenAuthentication
 from okrapp.api.base import ERRORS, ScopedInput, resource_schema
+from okrapp.api.filters import IdFilter
 from okrapp.api.resource import Resource
 from okrapp.http import Viewer
 from okrapp.lockout import client_ip
@@ -80,7 +81,7 @@ class TeamInput(ScopedInput):
 
 
 class TeamFilter(filters.FilterSet):
-    parent = filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent", scope=visible_teams)
 
     class Meta:
         model = Team

@@ -186,20 +186,27 @@ def test_private_objectives_show_only_to_who_may_see_them_and_never_in_figures(l
     assert "Secret plan" not in matrix
 
 
-def test_bad_filters_are_dropped_not_errors(login, cast, world):
+def test_filters_that_name_nothing_of_ours_are_dropped_not_errors(login, cast, world):
     foreign_cycle = CycleFactory(organisation=cast.outsider_org, name="Their Q4")
     client = login(cast.leadership)
     for query in (
         f"?team={cast.outsider_team.pk}",
-        "?team=-1&status=purple&dimension=abc",
+        "?team=999999&status=purple&dimension=999999",
         f"?cycle={foreign_cycle.pk}",
         "?open=" + ",".join(f"o{i}" for i in range(500)),
-        "?team=" + "9" * 40,
     ):
         response = client.get(reverse("cascade") + query)
         assert response.status_code == 200, query
         page = response.content.decode()
         assert "Their Q4" not in page and "Customers love paying us" in page
+
+
+def test_filters_that_are_no_ids_answer_400_with_the_message(login, cast, world):
+    client = login(cast.leadership)
+    for name, value in (("team", "-1"), ("dimension", "abc"), ("team", "9" * 40), ("cycle", "²")):
+        response = client.get(reverse("cascade"), {name: value})
+        assert response.status_code == 400, (name, value)
+        assert f"{name}: Not an id" in response.content.decode()
 
 
 def test_another_organisation_sees_nothing_of_ours(login, cast, world):

@@ -86,7 +86,8 @@ def test_heatmap_rows_refuse_what_the_viewer_may_not_see(login, cast, okrs, quar
     )
     client = login(cast.member)
     assert client.get(reverse("heatmap_rows"), {"objective": secret.pk}).status_code == 404
-    assert client.get(reverse("heatmap_rows"), {"team": "nonsense"}).status_code == 404
+    assert client.get(reverse("heatmap_rows"), {"team": "nonsense"}).status_code == 400  # not an id
+    assert client.get(reverse("heatmap_rows"), {"team": cast.outsider_team.pk, "cycle": quarter.pk}).status_code == 404
     team_rows = client.get(reverse("heatmap_rows"), {"team": cast.team.pk, "cycle": quarter.pk}).content.decode()
     assert "Secret plan" not in team_rows
     assert login(cast.outsider).get(reverse("heatmap_rows"), {"objective": okrs[2].pk}).status_code == 404

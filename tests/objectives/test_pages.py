@@ -332,10 +332,12 @@ def test_leadership_reads_team_okrs_but_writes_company_ones(login, cast, okrs, q
     assert client.get(reverse("objective_add") + f"?cycle={quarter.pk}&team=company").status_code == 200
 
 
-def test_odd_query_parameters_are_404_not_500(login, cast, okrs):
+def test_odd_query_parameters_are_400_or_404_not_500(login, cast, okrs):
     client = login(cast.member)
-    for params in ({"cycle": "²"}, {"team": "²"}, {"cycle": "abc"}, {"team": "99999"}):
-        assert client.get(reverse("okrs"), params).status_code in (200, 404), params
+    for params in ({"cycle": "²"}, {"team": "²"}, {"cycle": "abc"}, {"team": "5" * 5000}):
+        assert client.get(reverse("okrs"), params).status_code == 400, params  # not an id
+    for params in ({"team": "99999"}, {"cycle": "99999"}):
+        assert client.get(reverse("okrs"), params).status_code == 404, params  # no such team or cycle
 
 
 def test_an_invisible_parent_is_not_named(login, cast, quarter):

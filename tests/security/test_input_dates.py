@@ -242,9 +242,9 @@ def test_the_key_result_page_of_an_older_longer_cycle_stays_bounded(cast, login)
 
 
 @pytest.mark.parametrize("week", ["0001-01-01", "2101-01-03", "²"])
-def test_a_past_week_outside_the_years_is_no_week(cast, kr, login, week):
+def test_a_past_week_outside_the_years_is_bad_input(cast, kr, login, week):
     answer = login(cast.member).post(
         reverse("checkin_week", args=[kr.pk]), {"week": week, "past-value": "650", "past-confidence": "0.4"}
     )
-    assert answer.status_code == 404
+    assert answer.status_code == 400
     assert not kr.checkins.exists()
