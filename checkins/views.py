@@ -15,7 +15,7 @@ from checkins import selectors, services
 from checkins.charts import trend_chart
 from checkins.forms import CheckInForm, ReadingForm
 from checkins.models import CheckIn
-from checkins.weeks import local_today, week_label, week_of, weeks_between
+from checkins.weeks import drawn_weeks, local_today, week_label, week_of
 from objectives import views as objective_views
 from objectives import views_health
 from objectives.access import access_key_result
@@ -206,7 +206,7 @@ def series_context(request: AuthedHttpRequest, kr: KeyResult) -> dict[str, Any]:
             unit=kr.unit,
         )
     can_write = services.can_check_in(request.viewer, kr) and cycle.state != "closed"
-    weeks = [w for w in weeks_between(cycle.start_date, min(today, cycle.end_date)) if w <= week_of(today)]
+    weeks = [w for w in drawn_weeks(cycle.start_date, cycle.end_date, today) if w <= week_of(today)]
     return {
         "history": history,
         "chart": chart,
