@@ -61,3 +61,11 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def htmx_settled(page, swapped_in) -> None:
+    """Wait until ``swapped_in`` (a locator) is on the page and htmx has processed it: new content
+    carries ``htmx-added`` (its target ``htmx-settling``) until htmx attaches its triggers, so typing
+    into a just-swapped search field before then sends no request (a race a loaded machine loses)."""
+    swapped_in.wait_for()
+    page.wait_for_function("() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-request')")

@@ -12,7 +12,7 @@ from backlog.models import Lane, StoryLink, Theme
 from objectives import services as objective_services
 from objectives.services.snapshots import snapshots_take
 from okrapp.timeutil import org_today
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import htmx_settled, screenshot
 from tests.browser.test_frame import sign_in
 from tests.conftest import TODAY
 
@@ -55,6 +55,7 @@ def test_product_owner_links_work_moves_a_theme_and_reads_the_burndown(page, liv
     screenshot(page, "backlog-before-link")
     row = page.locator("tr", has_text="Cache the basket")
     row.get_by_role("link", name="Link to a key result").click()
+    htmx_settled(page, row.get_by_label("Find a key result"))
     row.get_by_label("Find a key result").fill("latency")
     row.get_by_label("API p95 latency").check()
     row.get_by_label("Expected impact").fill("-100 ms")

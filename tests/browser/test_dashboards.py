@@ -27,7 +27,7 @@ from objectives.services.snapshots import snapshots_take
 from okrapp.http import Viewer
 from okrapp.models import Membership
 from okrapp.timeutil import org_today
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import htmx_settled, screenshot
 from tests.browser.test_frame import sign_in
 from tests.conftest import settle, wait_for
 from tests.factories import CycleFactory
@@ -342,6 +342,7 @@ def test_product_owner_links_the_orphan_and_the_team_page_shows_full_coverage(pa
     assert "1 of 2 open stories" in page.locator("#coverage").inner_text()
     row = page.locator(f"#story-{orphan.pk}")
     row.get_by_role("link", name="Link to a key result").click()
+    htmx_settled(page, row.get_by_label("Find a key result"))
     row.get_by_label("Find a key result").fill("latency")
     # The search narrows the choices to the one KR whose title matches.
     row.locator(".picker-results", has_text="API p95 latency").wait_for()
