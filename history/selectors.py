@@ -461,7 +461,7 @@ def _newest(entries: list[Entry], *mores: bool) -> Timeline:
 def _objective(state: Mapping[str, Any], names: _Names) -> str:
     """“Its title”, or words that name no objective the viewer may not see."""
     title = names.objectives.get(state["objective"])
-    return f"“{_short(title)}”" if title is not None else "an objective you cannot see"
+    return f"the objective “{_short(title)}”" if title is not None else "an objective you cannot see"
 
 
 def objective_timeline(viewer: Viewer, objective: Objective) -> Timeline:

@@ -39,8 +39,10 @@ def parse_id(raw: str | None, *, field: str) -> int | None:
     text = (raw or "").strip()
     if not text:
         return None
-    if not _ASCII_DIGITS.fullmatch(text) or not 0 < int(text) <= MAX_ID:
+    if not re.fullmatch(r"[0-9]+", text):
         raise BadInput(field, "Not an id: send a whole number such as 42.")
+    if not _ASCII_DIGITS.fullmatch(text) or not 0 < int(text) <= MAX_ID:
+        raise BadInput(field, "No such id: ids are whole numbers from 1 to 9223372036854775807.")
     return int(text)
 
 

@@ -160,9 +160,9 @@ def test_both_objectives_histories_tell_of_the_promotion(cast, okrs, world, djan
     with django_assert_num_queries(5):
         left = [e.summary for e in objective_timeline(member, team_objective).entries]
     arrived = [e.summary for e in objective_timeline(member, promoted).entries]
-    assert "moved the key result “Conversion” to “Conversion”" in left
+    assert "moved the key result “Conversion” to the objective “Conversion”" in left
     assert "added the key result “Conversion”" in left  # its creation stays in the old one's record
-    assert "moved the key result “Conversion” here from “Checkout is fast”" in arrived
+    assert "moved the key result “Conversion” here from the objective “Checkout is fast”" in arrived
     assert not any("added" in summary for summary in arrived)
 
 
@@ -180,6 +180,6 @@ def test_a_move_to_an_objective_the_viewer_may_not_see_names_it_not(cast, okrs, 
     seen = [e.summary for e in objective_timeline(viewer(cast.guest), team_objective).entries]
     assert "moved the key result “Conversion” to an objective you cannot see" in seen
     assert "Secret" not in repr(seen)
-    assert "moved the key result “Conversion” to “Secret acquisition”" in [
+    assert "moved the key result “Conversion” to the objective “Secret acquisition”" in [
         e.summary for e in objective_timeline(viewer(cast.lead), team_objective).entries
     ]
