@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from axes.attempts import get_cool_off_threshold
@@ -182,6 +183,16 @@ class SignInLock:
     until: datetime
 
 
+def _lock_of(rows: Iterable[dict[str, Any]], cooloff: timedelta) -> SignInLock | None:
+    """The lock that these locked addresses' rows (ip_address, last attempt) make, if any."""
+    locked = list(rows)
+    if not locked:
+        return None
+    return SignInLock(
+        addresses=[row["ip_address"] for row in locked], until=max(row["last"] for row in locked) + cooloff
+    )
+
+
 def sign_in_lock(user: User) -> SignInLock | None:
     """Whether the person is locked out from some address now, as axes counts it: the failures of one
     account and address within the cool-off (a refused attempt while locked counts too, and restarts
@@ -196,12 +207,7 @@ def sign_in_lock(user: User) -> SignInLock | None:
         .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
         .order_by("ip_address")
     )
-    locked = list(rows)
-    if not locked:
-        return None
-    return SignInLock(
-        addresses=[row["ip_address"] for row in locked], until=max(row["last"] for row in locked) + cooloff
-    )
+    return _lock_of(rows, cooloff)
 
 
 def sign_in_address_lock(user: User) -> SignInLock | None:
@@ -218,9 +224,4 @@ def sign_in_address_lock(user: User) -> SignInLock | None:
         .filter(failures__gte=settings.LOGIN_ADDRESS_FAILURE_LIMIT)
         .order_by("ip_address")
     )
-    locked = list(rows)
-    if not locked:
-        return None
-    return SignInLock(
-        addresses=[row["ip_address"] for row in locked], until=max(row["last"] for row in locked) + cooloff
-    )
+    return _lock_of(rows, cooloff)
