@@ -69,7 +69,7 @@ def visible_cycles(viewer: Viewer) -> QuerySet[Cycle]:
 
 
 def access_cycle(viewer: Viewer, pk: int, *, write: bool = False) -> Cycle:
-    cycle = Cycle.objects.filter(organisation_id=viewer.organisation_id, pk=pk).first()
+    cycle = visible_cycles(viewer).filter(pk=pk).first()
     if cycle is None:
         raise Http404("No such cycle.")
     if write and not viewer.is_admin:

@@ -31,8 +31,8 @@ def visible_people(viewer: Viewer) -> QuerySet[Membership]:
 
 
 def access_team(viewer: Viewer, pk: int, *, write: bool = False) -> Team:
-    team = Team.objects.filter(organisation_id=viewer.organisation_id, pk=pk).select_related("parent").first()
-    if team is None or (viewer.is_guest_only and team.pk not in viewer.team_roles):
+    team = visible_teams(viewer).filter(pk=pk).select_related("parent").first()
+    if team is None:
         raise Http404("No such team.")
     if write and not viewer.is_admin:
         raise PermissionDenied("Only company admins change teams.")
@@ -40,19 +40,9 @@ def access_team(viewer: Viewer, pk: int, *, write: bool = False) -> Team:
 
 
 def access_membership(viewer: Viewer, pk: int, *, write: bool = False) -> Membership:
-    membership = (
-        Membership.objects.filter(organisation_id=viewer.organisation_id, pk=pk)
-        .select_related("user", "organisation")
-        .first()
-    )
+    membership = visible_people(viewer).filter(pk=pk).select_related("user", "organisation").first()
     if membership is None:
         raise Http404("No such person.")
-    if viewer.is_guest_only and membership.pk != viewer.membership.pk:
-        shares_a_team = TeamMembership.objects.filter(
-            membership=membership, team_id__in=viewer.team_roles.keys()
-        ).exists()
-        if not shares_a_team:
-            raise Http404("No such person.")
     if write and not viewer.is_admin:
         raise PermissionDenied("Only company admins change people's roles.")
     return membership
